@@ -1,0 +1,37 @@
+// The subcommand table of the esplane binary. Each role lives in its own module and is
+// imported lazily so `esplane version` does not load Kubernetes, koffi or DPDK.
+type Command = { summary: string; run: (args: string[]) => Promise<number> };
+
+const commands: Record<string, Command> = {
+	version: {
+		summary: 'print the versions of esplane and its dataplane ABI',
+		run: async () => {
+			const { abiVersion } = await import('../dataplane/abi.js');
+			process.stdout.write(`esplane 0.1.0 (dataplane abi ${abiVersion()})\n`);
+			return 0;
+		},
+	},
+};
+
+export function register(name: string, command: Command): void {
+	commands[name] = command;
+}
+
+function usage(): string {
+	const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+	return `usage: esplane <command> [args]\n\ncommands:\n${lines.join('\n')}\n`;
+}
+
+export async function run(argv: string[]): Promise<number> {
+	const [name, ...rest] = argv;
+	if (!name || name === 'help' || name === '--help' || name === '-h') {
+		process.stdout.write(usage());
+		return name ? 0 : 2;
+	}
+	const command = commands[name];
+	if (!command) {
+		process.stderr.write(`esplane: unknown command '${name}'\n${usage()}`);
+		return 2;
+	}
+	return command.run(rest);
+}
