@@ -1,5 +1,7 @@
 // The subcommand table of the esplane binary. Each role lives in its own module and is
 // imported lazily so `esplane version` does not load Kubernetes, koffi or DPDK.
+import { nodeCommands } from './node-commands.js';
+
 type Command = { summary: string; run: (args: string[]) => Promise<number> };
 
 const commands: Record<string, Command> = {
@@ -12,6 +14,8 @@ const commands: Record<string, Command> = {
 		},
 	},
 };
+
+for (const [name, command] of Object.entries(nodeCommands)) commands[name] = { summary: command.summary, run: args => command.run(args) };
 
 export function register(name: string, command: Command): void {
 	commands[name] = command;
