@@ -36,3 +36,32 @@ export interface DataplaneControl {
 	/** {} => counters of every installed SA */
 	saCounters(): SaCounters[];
 }
+
+/** A next hop the dataplane forwards to: learned from the kernel's neighbour table. */
+export interface NeighborEntry {
+	ip: string;
+	/** "02:00:00:00:00:02"; absent while the kernel is still resolving (INCOMPLETE) */
+	mac?: string;
+	/** the dataplane port name (e.g. "wan") */
+	port: string;
+}
+
+/** A route the dataplane uses for outer (wan) or inner (lan) destinations. */
+export interface RouteEntry {
+	dst: string; // CIDR
+	port: string;
+	via?: string;
+}
+
+/**
+ * The dataplane's forwarding state that the agent mirrors from the kernel (rtnetlink:
+ * neighbours and routes of the exception interface). Same rules as DataplaneControl: put
+ * replaces, del of a missing entry is a no-op; replaceRoutes swaps the whole table at once.
+ */
+export interface ForwardingControl {
+	putNeighbor(n: NeighborEntry): void;
+	delNeighbor(n: Pick<NeighborEntry, 'ip' | 'port'>): void;
+	listNeighbors(): NeighborEntry[];
+	replaceRoutes(routes: RouteEntry[]): void;
+	listRoutes(): RouteEntry[];
+}
