@@ -1,0 +1,103 @@
+#!/bin/sh
+# The two-site topology of the demo and the end-to-end tests.
+#
+#   host-a                gw-a                                  gw-b                 host-b
+#  ┌────────┐  lan-a  ┌─────────────────────┐     wan      ┌───────────────────┐ lan-b ┌────────┐
+#  │10.1.0.2├─────────┤10.1.0.1   192.0.2.1 ├──────────────┤192.0.2.2  10.2.0.1├───────┤10.2.0.2│
+#  └────────┘         │ charon + esplane    │ 192.0.2.0/24 │ charon + Linux    │       └────────┘
+#                     │ agent (+ dataplane) │              │ kernel ESP        │
+#                     └─────────────────────┘              └───────────────────┘
+#  with NAT=1, gw-a sits behind a masquerading router:
+#      gw-a 198.51.100.2 ── 198.51.100.1 [nat] 192.0.2.3 ── 192.0.2.2 gw-b
+#
+# usage: two-sites.sh up|down PREFIX
+#   PREFIX names the namespaces (PREFIX-ha, -ga, -gb, -hb, -nat) so runs never collide.
+# Runs inside a kernel with ESP (a UML guest on our machines). Idempotent down.
+set -eu
+cmd=${1:?up|down}; p=${2:?prefix}
+
+down() {
+	for n in ha ga gb hb nat; do ip netns del "$p-$n" 2>/dev/null || true; done
+}
+
+up() {
+	down
+	for n in ha ga gb hb; do ip netns add "$p-$n"; done
+	# Interfaces are created in the root namespace and moved; veth names avoid "a…" words
+	# that ip parses as keywords ("ip link add a type veth" fails).
+	ip -b - <<EOB
+link add $p-ha0 type veth peer name $p-ga1
+link add $p-gb1 type veth peer name $p-hb0
+link set $p-ha0 netns $p-ha
+link set $p-ga1 netns $p-ga
+link set $p-gb1 netns $p-gb
+link set $p-hb0 netns $p-hb
+EOB
+	if [ "${NAT:-0}" = 1 ]; then
+		ip netns add "$p-nat"
+		ip -b - <<EOB
+link add $p-ga0 type veth peer name $p-nt0
+link add $p-nt1 type veth peer name $p-gb0
+link set $p-ga0 netns $p-ga
+link set $p-nt0 netns $p-nat
+link set $p-nt1 netns $p-nat
+link set $p-gb0 netns $p-gb
+EOB
+		ip -n "$p-nat" -b - <<EOB
+link set lo up
+link set $p-nt0 up
+link set $p-nt1 up
+addr add 198.51.100.1/24 dev $p-nt0
+addr add 192.0.2.3/24 dev $p-nt1
+EOB
+		ip netns exec "$p-nat" sysctl -qw net.ipv4.ip_forward=1
+		# iptables-legacy: Debian's UML kernel has no nftables NAT chain, but has iptable_nat.
+		ip netns exec "$p-nat" iptables-legacy -t nat -A POSTROUTING -o "$p-nt1" -j MASQUERADE
+		wan_a=198.51.100.2/24; gw_a_via=198.51.100.1
+	else
+		ip link add "$p-ga0" type veth peer name "$p-gb0"
+		ip link set "$p-ga0" netns "$p-ga"
+		ip link set "$p-gb0" netns "$p-gb"
+		wan_a=192.0.2.1/24; gw_a_via=
+	fi
+	ip -n "$p-ha" -b - <<EOB
+link set lo up
+link set $p-ha0 up
+addr add 10.1.0.2/24 dev $p-ha0
+route add default via 10.1.0.1
+EOB
+	ip -n "$p-hb" -b - <<EOB
+link set lo up
+link set $p-hb0 up
+addr add 10.2.0.2/24 dev $p-hb0
+route add default via 10.2.0.1
+EOB
+	ip -n "$p-gb" -b - <<EOB
+link set lo up
+link set $p-gb0 up
+link set $p-gb1 up
+addr add 192.0.2.2/24 dev $p-gb0
+addr add 10.2.0.1/24 dev $p-gb1
+EOB
+	ip netns exec "$p-gb" sysctl -qw net.ipv4.ip_forward=1
+	# gw-a's interfaces get their addresses here in kernel mode; in dpdk mode the dataplane
+	# takes ga0/ga1 over and the exception TAPs carry the addresses (GWA_DATAPLANE=dpdk).
+	ip -n "$p-ga" -b - <<EOB
+link set lo up
+link set $p-ga0 up
+link set $p-ga1 up
+EOB
+	if [ "${GWA_DATAPLANE:-kernel}" = kernel ]; then
+		ip -n "$p-ga" addr add "$wan_a" dev "$p-ga0"
+		ip -n "$p-ga" addr add 10.1.0.1/24 dev "$p-ga1"
+		[ -n "$gw_a_via" ] && ip -n "$p-ga" route add 192.0.2.0/24 via "$gw_a_via"
+	fi
+	ip netns exec "$p-ga" sysctl -qw net.ipv4.ip_forward=1
+	return 0
+}
+
+case $cmd in
+	up) up ;;
+	down) down ;;
+	*) echo "usage: $0 up|down PREFIX" >&2; exit 2 ;;
+esac
