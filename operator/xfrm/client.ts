@@ -1,0 +1,114 @@
+// Requests to the kernel's XFRM database over a private (non-multicast) socket: dumps and
+// batched writes, matched to their answers by sequence number. One request at a time, so
+// the answers of a dump are never interleaved with another's.
+import { NLM_F_ACK, NLM_F_DUMP, NLM_F_MULTI, NLM_F_REQUEST, XFRM_MSG } from './codec/constants.js';
+import { decodeXfrm, encodeXfrm, type XfrmMessage } from './codec/message.js';
+import { buildMessage, splitMessages } from './codec/netlink.js';
+import { XfrmSocket } from './socket.js';
+
+export class XfrmRequestError extends Error {
+	override readonly name = 'XfrmRequestError';
+	constructor(readonly what: string, readonly errno: number) {
+		super(`${what} failed: kernel answered errno ${errno}`);
+	}
+}
+
+export function isXfrmRequestError(e: unknown): e is XfrmRequestError {
+	return e instanceof XfrmRequestError;
+}
+
+/** A dump the kernel restarted under us (NLM_F_DUMP_INTR): the caller retries. */
+export class XfrmDumpInterrupted extends Error {
+	override readonly name = 'XfrmDumpInterrupted';
+}
+
+/** What a batch of writes ended with: errno per message, 0 = ok, in send order. */
+export type BatchResult = number[];
+
+export class XfrmClient {
+	private readonly sock: XfrmSocket;
+	private seq = Math.floor(Math.random() * 0x7fffffff);
+	private chain: Promise<unknown> = Promise.resolve();
+
+	constructor(sock?: XfrmSocket) {
+		this.sock = sock ?? new XfrmSocket();
+	}
+
+	/** {GETSA | GETPOLICY} => every entry of the table */
+	dump(type: typeof XFRM_MSG.GETSA | typeof XFRM_MSG.GETPOLICY): Promise<XfrmMessage[]> {
+		return this.serial(async () => {
+			const seq = this.nextSeq();
+			this.sock.send(buildMessage({ type, flags: NLM_F_REQUEST | NLM_F_DUMP, seq, pid: 0 }, Buffer.alloc(0), []));
+			const out: XfrmMessage[] = [];
+			let interrupted = false;
+			for (;;) {
+				for (const m of await this.read()) {
+					if (m.seq !== seq) continue;
+					if (m.flags & 0x10) interrupted = true;
+					if (m.kind === 'done') {
+						if (interrupted) throw new XfrmDumpInterrupted('dump interrupted by a concurrent change');
+						return out;
+					}
+					if (m.kind === 'error') {
+						if (m.body.error !== 0) throw new XfrmRequestError(`dump ${type}`, -m.body.error);
+						return out;
+					}
+					if (m.flags & NLM_F_MULTI || m.kind === 'sa' || m.kind === 'policy') out.push(m);
+				}
+			}
+		});
+	}
+
+	/** {messages} => sent with ACK requested; resolves with the errno of each (0 = ok) */
+	batch(msgs: XfrmMessage[]): Promise<BatchResult> {
+		return this.serial(async () => {
+			const bySeq = new Map<number, number>();
+			const result: BatchResult = new Array<number>(msgs.length).fill(0);
+			// Send in chunks so a large batch never outgrows the socket's receive queue of ACKs.
+			const CHUNK = 256;
+			for (let at = 0; at < msgs.length; at += CHUNK) {
+				const chunk = msgs.slice(at, at + CHUNK);
+				chunk.forEach((m, i) => {
+					const seq = this.nextSeq();
+					bySeq.set(seq, at + i);
+					this.sock.send(encodeXfrm({ ...m, seq, flags: m.flags | NLM_F_REQUEST | NLM_F_ACK }));
+				});
+				let pending = chunk.length;
+				while (pending > 0) {
+					for (const m of await this.read()) {
+						const i = bySeq.get(m.seq);
+						if (i === undefined || m.kind !== 'error') continue;
+						result[i] = -m.body.error;
+						bySeq.delete(m.seq);
+						pending--;
+					}
+				}
+			}
+			return result;
+		});
+	}
+
+	close(): void {
+		this.sock.close();
+	}
+
+	private async read(): Promise<XfrmMessage[]> {
+		for (;;) {
+			const { datagrams } = this.sock.receive();
+			if (datagrams.length) return datagrams.flatMap(d => splitMessages(d).map(decodeXfrm));
+			if (this.sock.isClosed) throw new XfrmRequestError('read', 9);
+			await this.sock.waitReadable(1000);
+		}
+	}
+
+	private nextSeq(): number {
+		this.seq = (this.seq + 1) >>> 0 || 1;
+		return this.seq;
+	}
+
+	private serial<T>(f: () => Promise<T>): Promise<T> {
+		const p = this.chain.then(f, f);
+		this.chain = p.catch(() => undefined);
+		return p;
+	}
+}
