@@ -17,7 +17,9 @@ import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role
 import { CustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition';
 import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
-import { MODES, NAMESPACE, render } from './helm.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MODES, NAMESPACE, ROOT, parseDocs, render } from './helm.js';
 import type { K8sObject } from './helm.js';
 
 type Validator = (o: K8sObject) => void;
@@ -44,9 +46,15 @@ const VALIDATORS: Record<string, Validator> = {
 
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition']);
 
-for (const mode of MODES) {
-	test(`every object rendered with ${mode.name} values validates against its Kubernetes schema`, (t) => {
-		const objs = render(mode.values);
+const manifests = () => {
+	const dir = join(ROOT, 'manifests');
+	return readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().flatMap((f) => parseDocs(readFileSync(join(dir, f), 'utf8')));
+};
+const SOURCES = [...MODES.map((m) => ({ name: `rendered with ${m.name} values`, objs: () => render(m.values) })), { name: 'in manifests/', objs: manifests }];
+
+for (const source of SOURCES) {
+	test(`every object ${source.name} validates against its Kubernetes schema`, (t) => {
+		const objs = source.objs();
 		t.true(objs.length >= 12, `only ${objs.length} objects rendered`);
 		for (const o of objs) {
 			const id = `${o.apiVersion}/${o.kind} ${o.metadata?.name}`;
