@@ -12,7 +12,12 @@ mkdir -p /dev/pts /dev/shm /dev/net
 mount -t devpts devpts /dev/pts 2>/dev/null || true
 mount -t tmpfs tmpfs /dev/shm
 mount -t tmpfs tmpfs /run
-mount -t tmpfs tmpfs /tmp
+# A private /tmp, unless the checkout itself lives under /tmp (a CI clone may): hiding it
+# would hide the code under test.
+case "$ESPLANE_UML_CWD" in
+	/tmp/*) mkdir -p /run/tmp; export TMPDIR=/run/tmp ;;
+	*) mount -t tmpfs tmpfs /tmp ;;
+esac
 [ -c /dev/net/tun ] || mknod /dev/net/tun c 10 200
 ver=$(uname -r)
 # The guest's modprobe must read the UML module tree; one call loads them all.
