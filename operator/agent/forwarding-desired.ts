@@ -1,0 +1,113 @@
+// What the dataplane's neighbour and route tables should hold, as pure functions of what the
+// kernel has on the exception interface(s), and the diff against what the dataplane holds.
+// No I/O here: the mirror observes, calls these, and applies the result.
+import type { NeighborEntry, RouteEntry } from '../dataplane/control.js';
+import {
+	AF_INET, AF_INET6, NTF_PROXY, NUD_DELAY, NUD_FAILED, NUD_INCOMPLETE, NUD_NOARP, NUD_PERMANENT, NUD_PROBE,
+	NUD_REACHABLE, NUD_STALE, RTN_UNICAST, RT_TABLE_MAIN,
+} from '../rtnl/codec/constants.js';
+import type { Link } from '../rtnl/codec/link.js';
+import type { Neighbor } from '../rtnl/codec/neigh.js';
+import type { Route } from '../rtnl/codec/route.js';
+
+/** states in which the kernel's MAC is good to forward to */
+const RESOLVED = NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT | NUD_NOARP;
+/** states in which the next hop exists but has no usable MAC: the dataplane holds or drops */
+const UNRESOLVED = NUD_INCOMPLETE | NUD_FAILED;
+const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+
+/** {links, exception interface name => port} => ifindex => port, for the interfaces that exist */
+export function portsByIfindex(links: readonly Link[], interfaces: Readonly<Record<string, string>>): Map<number, string> {
+	const out = new Map<number, string>();
+	for (const l of links) {
+		if (l.name === undefined) continue;
+		const port = interfaces[l.name];
+		if (port !== undefined) out.set(l.index, port);
+	}
+	return out;
+}
+
+export const neighborKey = (n: Pick<NeighborEntry, 'ip' | 'port'>): string => `${n.port}|${n.ip}`;
+
+/**
+ * {kernel neighbours, ifindex => port, configured fallbacks} => the dataplane's neighbours on
+ * the mirrored ports. A configured MAC is used only where the kernel has no usable one.
+ */
+export function desiredNeighbors(
+	kernel: readonly Neighbor[],
+	ports: ReadonlyMap<number, string>,
+	fallback: readonly NeighborEntry[] = [],
+): NeighborEntry[] {
+	const out = new Map<string, NeighborEntry>();
+	for (const n of kernel) {
+		const port = ports.get(n.ifindex);
+		if (port === undefined || n.dst === undefined) continue;
+		if (n.family !== AF_INET && n.family !== AF_INET6) continue;
+		if (n.type !== RTN_UNICAST || (n.flags & NTF_PROXY) !== 0) continue;
+		if ((n.state & RESOLVED) !== 0 && n.lladdr !== undefined && MAC.test(n.lladdr)) {
+			out.set(neighborKey({ ip: n.dst, port }), { ip: n.dst, mac: n.lladdr, port });
+		} else if ((n.state & UNRESOLVED) !== 0) {
+			out.set(neighborKey({ ip: n.dst, port }), { ip: n.dst, port });
+		}
+	}
+	const mirrored = new Set(ports.values());
+	for (const f of fallback) {
+		if (!mirrored.has(f.port)) continue;
+		const k = neighborKey(f);
+		if (out.get(k)?.mac === undefined) out.set(k, { ...f });
+	}
+	return [...out.values()].sort(byKey(neighborKey));
+}
+
+/**
+ * {kernel routes, ifindex => port} => the dataplane's routes on the mirrored ports: unicast
+ * routes of the main table, IPv4 and IPv6, default routes included. Where the kernel has the
+ * same prefix several times (different metrics), the lowest metric wins, as in its lookup.
+ * Multipath routes (RTA_MULTIPATH, no RTA_OIF) and source-specific routes are not mirrored.
+ */
+export function desiredRoutes(kernel: readonly Route[], ports: ReadonlyMap<number, string>): RouteEntry[] {
+	const best = new Map<string, { entry: RouteEntry; metric: number }>();
+	for (const r of kernel) {
+		if (r.table !== RT_TABLE_MAIN || r.type !== RTN_UNICAST || r.srcLen !== 0 || r.oif === undefined) continue;
+		if (r.family !== AF_INET && r.family !== AF_INET6) continue;
+		const port = ports.get(r.oif);
+		if (port === undefined) continue;
+		const dst = `${r.dst ?? (r.family === AF_INET ? '0.0.0.0' : '::')}/${r.dstLen}`;
+		const entry: RouteEntry = r.gateway !== undefined ? { dst, port, via: r.gateway } : { dst, port };
+		const metric = r.priority ?? 0;
+		const seen = best.get(dst);
+		if (seen === undefined || metric < seen.metric) best.set(dst, { entry, metric });
+	}
+	return [...best.values()].map((b) => b.entry).sort(byKey(routeKey));
+}
+
+const routeKey = (r: RouteEntry): string => `${r.dst}|${r.port}|${r.via ?? ''}`;
+
+function byKey<T>(key: (t: T) => string): (a: T, b: T) => number {
+	return (a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+}
+
+export interface NeighborDiff {
+	put: NeighborEntry[];
+	del: Pick<NeighborEntry, 'ip' | 'port'>[];
+}
+
+/** {dataplane neighbours, desired, mirrored ports} => what to put and delete; other ports are left alone */
+export function diffNeighbors(current: readonly NeighborEntry[], desired: readonly NeighborEntry[], mirrored: ReadonlySet<string>): NeighborDiff {
+	const have = new Map(current.filter((n) => mirrored.has(n.port)).map((n) => [neighborKey(n), n]));
+	const want = new Map(desired.map((n) => [neighborKey(n), n]));
+	const put = [...want.values()].filter((n) => have.get(neighborKey(n))?.mac !== n.mac || !have.has(neighborKey(n)));
+	const del = [...have.values()].filter((n) => !want.has(neighborKey(n))).map(({ ip, port }) => ({ ip, port }));
+	return { put, del };
+}
+
+/**
+ * {dataplane routes, desired routes of the mirrored ports, mirrored ports} => the whole new
+ * table (routes of other ports kept as they are), or null when the mirrored part is already equal.
+ */
+export function mergeRoutes(current: readonly RouteEntry[], desired: readonly RouteEntry[], mirrored: ReadonlySet<string>): RouteEntry[] | null {
+	const mine = current.filter((r) => mirrored.has(r.port)).map(routeKey).sort();
+	const want = desired.map(routeKey).sort();
+	if (mine.length === want.length && mine.every((k, i) => k === want[i])) return null;
+	return [...current.filter((r) => !mirrored.has(r.port)), ...desired];
+}

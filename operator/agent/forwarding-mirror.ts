@@ -1,0 +1,200 @@
+// Keeps the dataplane's neighbour and route tables equal to the kernel's for the exception
+// interface(s), level-based: notifications only mark the mirror dirty and schedule one
+// coalesced reconcile (dump links, neighbours, routes => desired => diff => apply); a periodic
+// full resync and a re-dump after a receive-buffer overrun heal whatever was missed. The
+// kernel resolves next hops (ARP/ND on the TAP); `resolve()` lets the dataplane ask it to.
+import type { ForwardingControl, NeighborEntry } from '../dataplane/control.js';
+import { createLogger } from '../log/logger.js';
+import type { Logger } from '../log/logger.js';
+import { RT_TABLE_MAIN } from '../rtnl/codec/constants.js';
+import type { RtnlEvent } from '../rtnl/events.js';
+import { Rtnl } from '../rtnl/rtnl.js';
+import { desiredNeighbors, desiredRoutes, diffNeighbors, mergeRoutes, portsByIfindex } from './forwarding-desired.js';
+
+export interface ForwardingMirrorOptions {
+	control: ForwardingControl;
+	/** exception interface name => dataplane port name, e.g. {'esp-wan0': 'wan'} */
+	interfaces: Readonly<Record<string, string>>;
+	/** watch this named network namespace (default: our own) */
+	netns?: string;
+	/** an rtnetlink client to use instead of opening one (tests) */
+	rtnl?: Rtnl;
+	/** neighbours from configuration, used only where the kernel has no MAC */
+	fallbackNeighbors?: readonly NeighborEntry[];
+	/** full resync period; default 30 s */
+	resyncMs?: number;
+	/** how long events are coalesced before a reconcile; default 20 ms */
+	coalesceMs?: number;
+	logger?: Logger;
+}
+
+export interface ForwardingMirrorStats {
+	reconciles: number;
+	neighborPuts: number;
+	neighborDels: number;
+	routeReplaces: number;
+	failures: number;
+	events: number;
+	overruns: number;
+}
+
+const MAX_BACKOFF_MS = 5000;
+
+export class ForwardingMirror {
+	readonly stats: ForwardingMirrorStats = { reconciles: 0, neighborPuts: 0, neighborDels: 0, routeReplaces: 0, failures: 0, events: 0, overruns: 0 };
+	private readonly control: ForwardingControl;
+	private readonly interfaces: Readonly<Record<string, string>>;
+	private readonly mirrored: ReadonlySet<string>;
+	private readonly fallback: readonly NeighborEntry[];
+	private readonly resyncMs: number;
+	private readonly coalesceMs: number;
+	private readonly log: Logger;
+	private readonly rtnl: Rtnl;
+	private readonly ownsRtnl: boolean;
+	private ports = new Map<number, string>();
+	private dirty = false;
+	private running: Promise<void> | undefined;
+	private timer: NodeJS.Timeout | undefined;
+	private resyncTimer: NodeJS.Timeout | undefined;
+	private unsubscribe: (() => void)[] = [];
+	private stopped = false;
+	private backoffMs = 0;
+
+	constructor(opts: ForwardingMirrorOptions) {
+		this.control = opts.control;
+		this.interfaces = { ...opts.interfaces };
+		this.mirrored = new Set(Object.values(opts.interfaces));
+		this.fallback = opts.fallbackNeighbors ?? [];
+		this.resyncMs = opts.resyncMs ?? 30_000;
+		this.coalesceMs = opts.coalesceMs ?? 20;
+		this.log = opts.logger ?? createLogger('forwarding-mirror');
+		this.ownsRtnl = opts.rtnl === undefined;
+		this.rtnl = opts.rtnl ?? new Rtnl({ ...(opts.netns !== undefined ? { netns: opts.netns } : {}), logger: this.log });
+	}
+
+	/** Subscribes, then installs the kernel's current state; resolves after that first reconcile. */
+	async start(): Promise<void> {
+		this.unsubscribe.push(this.rtnl.onEvent((e) => this.onEvent(e)));
+		this.unsubscribe.push(
+			this.rtnl.onOverrun(() => {
+				this.stats.overruns++;
+				this.markDirty('overrun');
+			}),
+		);
+		this.resyncTimer = setInterval(() => this.markDirty('resync'), this.resyncMs);
+		this.resyncTimer.unref();
+		this.log.info({ interfaces: this.interfaces, resyncMs: this.resyncMs }, 'forwarding mirror started');
+		this.dirty = true;
+		await this.kick();
+	}
+
+	stop(): void {
+		if (this.stopped) return;
+		this.stopped = true;
+		for (const u of this.unsubscribe) u();
+		if (this.timer) clearTimeout(this.timer);
+		if (this.resyncTimer) clearInterval(this.resyncTimer);
+		if (this.ownsRtnl) this.rtnl.close();
+		this.log.info(this.stats, 'forwarding mirror stopped');
+	}
+
+	/** Reconciles now (after any reconcile in progress); resolves when the dataplane is equal. */
+	async reconcileNow(): Promise<void> {
+		this.dirty = true;
+		await this.kick();
+	}
+
+	/**
+	 * {ip, dataplane port} => the kernel starts resolving `ip` on that port's exception
+	 * interface; the result arrives as a neighbour notification and is mirrored like any other.
+	 */
+	async resolve(ip: string, port: string): Promise<void> {
+		let ifindex = this.ifindexOf(port);
+		if (ifindex === undefined) {
+			this.ports = portsByIfindex((await this.rtnl.dumpLinks()).items, this.interfaces);
+			ifindex = this.ifindexOf(port);
+		}
+		if (ifindex === undefined) throw new Error(`no exception interface for port ${port}`);
+		await this.rtnl.resolve(ifindex, ip);
+		// the kernel does not announce NONE -> INCOMPLETE; look, so the dataplane learns the
+		// next hop is being resolved (it is mirrored as an entry without a MAC)
+		this.markDirty('resolve');
+		this.log.debug({ ip, port }, 'next hop resolution requested');
+	}
+
+	private ifindexOf(port: string): number | undefined {
+		for (const [ifindex, p] of this.ports) if (p === port) return ifindex;
+		return undefined;
+	}
+
+	private onEvent(e: RtnlEvent): void {
+		// a neighbour is keyed by its ifindex, so other interfaces' neighbours cannot matter;
+		// a route replaced onto another interface removes it from ours, so any main-table route can
+		if (e.kind === 'neighbor' && !this.ports.has(e.neighbor.ifindex)) return;
+		if (e.kind === 'route' && e.route.table !== RT_TABLE_MAIN) return;
+		this.stats.events++;
+		this.markDirty(e.kind);
+	}
+
+	private markDirty(reason: string): void {
+		if (this.stopped) return;
+		this.dirty = true;
+		if (this.timer || this.running) return; // the running loop picks the flag up
+		this.log.trace({ reason }, 'forwarding dirty');
+		this.timer = setTimeout(() => {
+			this.timer = undefined;
+			void this.kick();
+		}, this.coalesceMs);
+	}
+
+	private kick(): Promise<void> {
+		this.running ??= this.loop().finally(() => {
+			this.running = undefined;
+		});
+		return this.running;
+	}
+
+	private async loop(): Promise<void> {
+		while (this.dirty && !this.stopped) {
+			this.dirty = false;
+			try {
+				const consistent = await this.reconcile();
+				if (!consistent) this.dirty = true; // a dump raced a change: look again
+				this.backoffMs = 0;
+			} catch (err) {
+				this.stats.failures++;
+				this.dirty = true;
+				this.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(50, this.backoffMs * 2));
+				this.log.warn({ err, retryInMs: this.backoffMs }, 'forwarding reconcile failed');
+				await new Promise((r) => setTimeout(r, this.backoffMs).unref());
+			}
+		}
+	}
+
+	/** observe => desired => diff => apply; false when a dump was interrupted */
+	private async reconcile(): Promise<boolean> {
+		this.stats.reconciles++;
+		const links = await this.rtnl.dumpLinks();
+		const neighbors = await this.rtnl.dumpNeighbors();
+		const routes = await this.rtnl.dumpRoutes();
+		if (this.stopped) return true;
+		this.ports = portsByIfindex(links.items, this.interfaces);
+
+		const nd = diffNeighbors(this.control.listNeighbors(), desiredNeighbors(neighbors.items, this.ports, this.fallback), this.mirrored);
+		for (const n of nd.del) this.control.delNeighbor(n);
+		for (const n of nd.put) this.control.putNeighbor(n);
+		this.stats.neighborDels += nd.del.length;
+		this.stats.neighborPuts += nd.put.length;
+
+		const table = mergeRoutes(this.control.listRoutes(), desiredRoutes(routes.items, this.ports), this.mirrored);
+		if (table) {
+			this.control.replaceRoutes(table);
+			this.stats.routeReplaces++;
+		}
+		const bad = links.bad + neighbors.bad + routes.bad;
+		if (nd.put.length || nd.del.length || table || bad) {
+			this.log.info({ neighborPuts: nd.put.length, neighborDels: nd.del.length, routes: table?.length, undecodable: bad }, 'forwarding mirrored');
+		}
+		return !(links.interrupted || neighbors.interrupted || routes.interrupted);
+	}
+}
