@@ -1,0 +1,110 @@
+// Write-back: once a second, the dataplane's per-SA counters go into the kernel SA
+// (XFRM_MSG_NEWAE: bytes, packets, last use, outbound sequence number / inbound replay
+// window). The kernel never sees ESP packets when the dataplane owns the wire, so without
+// this charon's byte/packet lifetimes, rekeys and inactivity checks, and `ip -s xfrm state`
+// / `swanctl --list-sas`, would all see an idle SA. Only SAs whose counters moved are
+// written. The kernel checks byte/packet limits only on its own packet path, so the
+// write-back also raises the EXPIRE (soft: charon rekeys; hard: the kernel deletes the SA)
+// when the dataplane's counters cross a limit.
+import type { Logger } from '../log/index.js';
+import type { DataplaneControl, SaCounters } from '../dataplane/control.js';
+import type { XfrmMessage } from '../xfrm/codec/message.js';
+import { XFRM_INF } from '../xfrm/codec/lifetimes.js';
+import { buildExpire, buildNewAe } from '../xfrm/messages/newae.js';
+import { dpKey } from './xfrm-desired.js';
+import type { KernelSource } from './xfrm-kernel.js';
+import type { XfrmMirror } from './xfrm-mirror.js';
+
+export interface WritebackOptions {
+	mirror: XfrmMirror;
+	dataplane: DataplaneControl;
+	kernel: KernelSource;
+	log: Logger;
+	/** default 1000 ms */
+	intervalMs?: number;
+}
+
+export interface WritebackStats {
+	rounds: number;
+	written: number;
+	failed: number;
+	softExpires: number;
+	hardExpires: number;
+}
+
+export class XfrmWriteback {
+	readonly stats: WritebackStats = { rounds: 0, written: 0, failed: 0, softExpires: 0, hardExpires: 0 };
+	private readonly o: WritebackOptions;
+	/** dpKey => counters last written, to skip idle SAs */
+	private readonly last = new Map<string, string>();
+	/** kernel SA key => which expire was already raised */
+	private readonly expired = new Map<string, 'soft' | 'hard'>();
+	private timer: NodeJS.Timeout | undefined;
+	private running: Promise<void> | undefined;
+
+	constructor(opts: WritebackOptions) {
+		this.o = opts;
+	}
+
+	start(): void {
+		this.timer = setInterval(() => { this.running ??= this.round().finally(() => { this.running = undefined; }); }, this.o.intervalMs ?? 1000);
+	}
+
+	async stop(): Promise<void> {
+		if (this.timer) clearInterval(this.timer);
+		await this.running;
+	}
+
+	/** One write-back of every SA whose counters moved; resolves when the kernel answered. */
+	async round(): Promise<void> {
+		this.stats.rounds++;
+		const msgs: XfrmMessage[] = [];
+		const keys: string[] = [];
+		let counters: SaCounters[];
+		try {
+			counters = this.o.dataplane.saCounters();
+		} catch (e) {
+			this.o.log.warn({ err: (e as Error).message }, 'dataplane counters unreadable, write-back skipped');
+			return;
+		}
+		const live = new Set<string>();
+		for (const c of counters) {
+			const k = dpKey(c.spi, c.dir, c.dst);
+			live.add(k);
+			const ds = this.o.mirror.lookup(k);
+			if (!ds) continue;
+			const sig = `${c.packets}|${c.bytes}|${c.seq}|${c.lastUsed}|${c.replayBitmap?.join(',') ?? ''}`;
+			if (this.last.get(k) === sig) continue;
+			this.last.set(k, sig);
+			const v = { dir: c.dir, bytes: c.bytes, packets: c.packets, useTime: BigInt(c.lastUsed), seq: c.seq, ...(c.replayBitmap ? { bitmap: c.replayBitmap } : {}) };
+			msgs.push(buildNewAe(ds.entry.sa, v));
+			keys.push(k);
+			const lft = ds.entry.sa.info.lft;
+			const over = (limit: bigint) => limit !== XFRM_INF && (c.bytes >= limit);
+			const overP = (limit: bigint) => limit !== XFRM_INF && (c.packets >= limit);
+			const was = this.expired.get(ds.entry.key);
+			if (was !== 'hard' && (over(lft.hardByteLimit) || overP(lft.hardPacketLimit))) {
+				msgs.push(buildExpire(ds.entry.sa, true));
+				keys.push(k);
+				this.expired.set(ds.entry.key, 'hard');
+				this.stats.hardExpires++;
+			} else if (!was && (over(lft.softByteLimit) || overP(lft.softPacketLimit))) {
+				msgs.push(buildExpire(ds.entry.sa, false));
+				keys.push(k);
+				this.expired.set(ds.entry.key, 'soft');
+				this.stats.softExpires++;
+			}
+		}
+		for (const k of this.last.keys()) if (!live.has(k)) this.last.delete(k);
+		if (!msgs.length) return;
+		const errs = await this.o.kernel.batch(msgs);
+		errs.forEach((errno, i) => {
+			if (!errno) { this.stats.written++; return; }
+			this.stats.failed++;
+			// ESRCH/ENOENT: the SA went away between the look and the write; the mirror will notice.
+			const k = keys[i] ?? '';
+			this.last.delete(k);
+			this.o.log.debug({ sa: k, errno }, 'write-back refused');
+		});
+	}
+}
