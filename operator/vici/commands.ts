@@ -4,11 +4,28 @@
 // load-key) are never logged by the client; only command names are.
 import type { ViciInput, ViciSection, ViciValue } from './codec.js';
 import type { RequestOptions, ViciClient } from './client.js';
-import { ViciCommandError } from './errors.js';
+import { ViciCommandError, isViciUnknownError } from './errors.js';
 
 /** Event names charon sends to subscribers (besides the streamed list-sa / list-conn). */
 export const EVENTS = ['ike-updown', 'child-updown', 'ike-rekey', 'child-rekey', 'alert'] as const;
 export type ViciEventName = (typeof EVENTS)[number];
+
+/**
+ * Subscribe to every event esplane uses that this charon knows; returns the ones it does not
+ * (`alert` arrived after 5.9.8), so an older charon is a logged fact, not a failure.
+ */
+export async function subscribeEvents(c: ViciClient, events: readonly string[] = EVENTS): Promise<string[]> {
+	const unknown: string[] = [];
+	for (const ev of events) {
+		try {
+			await c.subscribe(ev);
+		} catch (e) {
+			if (!isViciUnknownError(e)) throw e;
+			unknown.push(ev);
+		}
+	}
+	return unknown;
+}
 
 function checked(command: string, r: ViciSection): ViciSection {
 	if (r['success'] === 'no') {
