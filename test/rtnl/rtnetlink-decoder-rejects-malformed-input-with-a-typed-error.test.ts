@@ -65,7 +65,7 @@ test('seeded random mutations of captured kernel messages never crash the decode
 		let b = Buffer.from(src);
 		for (let k = 1 + int(4); k > 0; k--) {
 			switch (int(7)) {
-				case 0: b[int(b.length)] ^= 1 << int(8); break; // flip a bit
+				case 0: { const o = int(b.length); b[o] = (b[o] ?? 0) ^ (1 << int(8)); break; } // flip a bit
 				case 1: b[int(b.length)] = int(256); break; // a random byte
 				case 2: b = b.subarray(0, int(b.length + 1)); break; // truncate
 				case 3: b = Buffer.concat([b, Buffer.from(Array.from({ length: 1 + int(24) }, () => int(256)))]); break; // trailing garbage
