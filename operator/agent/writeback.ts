@@ -74,8 +74,10 @@ export class XfrmWriteback {
 			const ds = this.o.mirror.lookup(k);
 			if (!ds) continue;
 			const sig = `${c.packets}|${c.bytes}|${c.seq}|${c.lastUsed}|${c.replayBitmap?.join(',') ?? ''}`;
-			if (this.last.get(k) === sig) continue;
+			const before = this.last.get(k);
 			this.last.set(k, sig);
+			// Unchanged, or never used (the mirror already wrote a fresh SA's starting state).
+			if (before === sig || (before === undefined && c.packets === 0n)) continue;
 			const v = { dir: c.dir, bytes: c.bytes, packets: c.packets, useTime: BigInt(c.lastUsed), seq: c.seq, ...(c.replayBitmap ? { bitmap: c.replayBitmap } : {}) };
 			msgs.push(buildNewAe(ds.entry.sa, v));
 			keys.push(k);

@@ -45,7 +45,7 @@ export type XfrmAttr =
 	| { kind: 'lastused'; value: bigint }
 	| { kind: 'policyType'; value: number }
 	| { kind: 'saDir'; value: number }
-	| { kind: U32Name; value: number }
+	| { [K in U32Name]: { kind: K; value: number } }[U32Name]
 	| { kind: 'raw'; type: number; value: Buffer };
 
 export type AttrKind = XfrmAttr['kind'];
@@ -151,7 +151,7 @@ export function encodeAttrs(attrs: readonly XfrmAttr[]): Buffer[] {
 			}
 			case 'saDir': return buildAttr(XFRMA.SA_DIR, Buffer.from([a.value]));
 			case 'raw': return buildAttr(a.type, a.value);
-			default: return buildAttr(U32_ATTRS[a.kind], u32Buf(a.value));
+			default: return buildAttr(U32_ATTRS[(a as { kind: U32Name }).kind], u32Buf((a as { value: number }).value));
 		}
 	});
 }
