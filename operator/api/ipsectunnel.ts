@@ -142,6 +142,10 @@ export interface IPsecTunnelStatus {
 	sas?: number;
 	traffic?: { packetsIn: number; packetsOut: number; bytesIn: number; bytesOut: number; lastSeen?: string };
 	lastError?: string;
+	/** The node whose agent wrote the observed fields (Programmed/Established/Ready, SAs, counters). */
+	agentNode?: string;
+	/** Version of the referenced Secrets the operator resolved; the agent reloads credentials when it changes. */
+	credentialsVersion?: string;
 }
 
 export interface ObjectMeta {

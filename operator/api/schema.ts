@@ -211,6 +211,8 @@ const statusSchema: ObjectSchema<IPsecTunnelStatus> = {
 			},
 		},
 		lastError: { type: 'string' },
+		agentNode: { type: 'string' },
+		credentialsVersion: { type: 'string' },
 	},
 };
 

@@ -1,0 +1,273 @@
+// `esplane agent` under Kubernetes: the node side of the operator. It
+//   - renews its heartbeat Lease `esplane-agent-<node>` (the operator's failover input);
+//   - watches the IPsecTunnels labelled for its node (`esplane.io/node=<node>`);
+//   - hands the ones it serves (status.node is this node, Accepted at the current generation,
+//     not being deleted) with their credentials to a TunnelProgrammer — strongSwan over VICI,
+//     XFRM and the dataplane live behind that interface and are other modules' business;
+//   - reports what the programmer observes into status (status-observed.ts), with the
+//     resourceVersion as precondition and a per-tunnel rate limit: state changes at most once
+//     per minPatchIntervalMs, counter-only changes at most once per counterPatchIntervalMs;
+//   - for a tunnel being deleted, reports `Programmed=False/Removed` only once the programmer
+//     observes it gone from strongSwan, kernel and dataplane — the operator's cue to release
+//     the finalizer.
+import type { KubeConfig, V1Secret } from '@kubernetes/client-node';
+import type { IPsecTunnel } from '../api/ipsectunnel.js';
+import { GROUP, PLURAL, VERSION } from '../api/ipsectunnel.js';
+import { findCondition } from '../controller/conditions.js';
+import { AGENT_COMPONENT_LABEL, AGENT_LEASE_PREFIX } from '../controller/operator.js';
+import { NODE_LABEL } from '../controller/tunnel-plan.js';
+import { statusPatch } from '../controller/tunnel-reconciler.js';
+import { kubeApi } from '../k8s/client.js';
+import type { KubeApi } from '../k8s/client.js';
+import { toKubeApiError } from '../k8s/errors.js';
+import { Informer, keyOf } from '../k8s/informer.js';
+import { claimLease } from '../k8s/lease.js';
+import { createLogger } from '../log/index.js';
+import type { Logger } from '../log/index.js';
+import { agentStatus, onlyCountersDiffer } from './status-observed.js';
+import type { ObservedTunnel } from './status-observed.js';
+
+export type { ObservedTunnel, ObservedChildSa } from './status-observed.js';
+
+/** Key material for one tunnel, read from its Secrets. Buffers so callers can zero them. */
+export interface Credentials {
+	psk?: Buffer;
+	x509?: { cert: Buffer; key: Buffer; ca?: Buffer };
+	eapUsers?: Record<string, Buffer>;
+}
+
+export interface DesiredTunnel {
+	/** `namespace/name` */
+	key: string;
+	tunnel: IPsecTunnel;
+	credentials: Credentials;
+}
+
+/**
+ * The node's IPsec machinery as the Kubernetes side sees it.
+ *   apply(desired) => exactly these tunnels are configured afterwards (others removed);
+ *                     per-tunnel failures in `errors`, never a throw for one bad tunnel
+ *   observe()      => per tunnel key, what charon, the kernel and the dataplane hold now
+ */
+export interface TunnelProgrammer {
+	apply(tunnels: DesiredTunnel[]): Promise<{ errors?: Map<string, string> } | void>;
+	observe(): Promise<Map<string, ObservedTunnel>>;
+}
+
+export interface K8sAgentOptions {
+	kubeConfig: KubeConfig;
+	node: string;
+	programmer: TunnelProgrammer;
+	/** Namespace of the heartbeat Lease (the operator's). */
+	leaseNamespace: string;
+	/** Watch tunnels in this namespace only; undefined = all. */
+	namespace?: string;
+	syncIntervalMs?: number;
+	minPatchIntervalMs?: number;
+	counterPatchIntervalMs?: number;
+	readyWindowMs?: number;
+	leaseDurationSeconds?: number;
+	heartbeatMs?: number;
+	api?: KubeApi;
+	log?: Logger;
+}
+
+const decode = (v: string | undefined): Buffer | undefined => (v === undefined ? undefined : Buffer.from(v, 'base64'));
+
+export function credentialsFrom(t: IPsecTunnel, secrets: Map<string, V1Secret>): Credentials {
+	const a = t.spec.auth;
+	if (a.psk) {
+		const psk = decode(secrets.get(a.psk.secretRef.name)?.data?.[a.psk.secretRef.key]);
+		if (!psk) throw new Error(`Secret ${a.psk.secretRef.name} has no key ${a.psk.secretRef.key}`);
+		return { psk };
+	}
+	if (a.x509) {
+		const data = secrets.get(a.x509.secretName)?.data ?? {};
+		const cert = decode(data['tls.crt']);
+		const key = decode(data['tls.key']);
+		const ca = decode(data['ca.crt']);
+		if (!cert || !key) throw new Error(`Secret ${a.x509.secretName} lacks tls.crt or tls.key`);
+		return { x509: { cert, key, ...(ca ? { ca } : {}) } };
+	}
+	if (a.eap) {
+		const data = secrets.get(a.eap.usersSecretRef.name)?.data ?? {};
+		return { eapUsers: Object.fromEntries(Object.entries(data).map(([user, pw]) => [user, Buffer.from(pw, 'base64')])) };
+	}
+	return {};
+}
+
+function secretNames(t: IPsecTunnel): string[] {
+	const a = t.spec.auth;
+	return [a.psk?.secretRef.name, a.x509?.secretName, a.eap?.usersSecretRef.name].filter((n): n is string => n !== undefined);
+}
+
+export class K8sAgent {
+	readonly api: KubeApi;
+	readonly tunnels: Informer<IPsecTunnel>;
+	readonly log: Logger;
+	readonly #o: K8sAgentOptions;
+	readonly #lastPatch = new Map<string, number>();
+	#applied: string | undefined;
+	#applyErrors = new Map<string, string>();
+	#syncing: Promise<void> | undefined;
+	#again = false;
+	#heartbeatTimer: NodeJS.Timeout | undefined;
+	#syncTimer: NodeJS.Timeout | undefined;
+	#stopped = false;
+	readonly stats = { syncs: 0, applies: 0, patches: 0, conflicts: 0, skippedByRateLimit: 0 };
+
+	constructor(options: K8sAgentOptions) {
+		this.#o = options;
+		this.api = options.api ?? kubeApi(options.kubeConfig);
+		this.log = options.log ?? createLogger('agent', { base: { node: options.node } });
+		const selector = `${NODE_LABEL}=${options.node}`;
+		const ns = options.namespace;
+		this.tunnels = new Informer<IPsecTunnel>({
+			kubeConfig: options.kubeConfig,
+			path: ns ? `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/${PLURAL}`,
+			labelSelector: selector,
+			list: () => this.api.listTunnels(ns, selector),
+			onError: (err) => this.log.warn({ err: String(err) }, 'tunnel watch failed, retrying'),
+		});
+		const kick = (): void => this.kick();
+		this.tunnels.on('add', kick);
+		this.tunnels.on('update', kick);
+		this.tunnels.on('delete', kick);
+	}
+
+	async start(): Promise<void> {
+		this.#stopped = false;
+		await this.#heartbeat();
+		await this.tunnels.start();
+		this.kick();
+	}
+
+	async stop(): Promise<void> {
+		this.#stopped = true;
+		clearTimeout(this.#heartbeatTimer);
+		clearTimeout(this.#syncTimer);
+		this.tunnels.stop();
+		await this.#syncing;
+	}
+
+	async #heartbeat(): Promise<void> {
+		if (this.#stopped) return;
+		const o = this.#o;
+		const duration = o.leaseDurationSeconds ?? 10;
+		const result = await claimLease(this.api, {
+			namespace: o.leaseNamespace,
+			name: `${AGENT_LEASE_PREFIX}${o.node}`,
+			identity: o.node,
+			leaseDurationSeconds: duration,
+			labels: { [AGENT_COMPONENT_LABEL]: 'agent', [NODE_LABEL]: o.node },
+			force: true,
+		});
+		if (!result.held) this.log.warn({ reason: result.reason }, 'heartbeat not renewed');
+		if (!this.#stopped) this.#heartbeatTimer = setTimeout(() => void this.#heartbeat(), o.heartbeatMs ?? (duration * 1000) / 3);
+	}
+
+	/** Ask for a sync soon; syncs never overlap, a kick during one runs another after it. */
+	kick(): void {
+		if (this.#stopped) return;
+		if (this.#syncing) {
+			this.#again = true;
+			return;
+		}
+		this.#syncing = this.#sync().finally(() => {
+			this.#syncing = undefined;
+			if (this.#stopped) return;
+			if (this.#again) {
+				this.#again = false;
+				this.kick();
+			}
+		});
+	}
+
+	/** Resolves after a full sync that started after this call. */
+	async settle(): Promise<void> {
+		await this.#syncing;
+		this.kick();
+		await this.#syncing;
+	}
+
+	async #sync(): Promise<void> {
+		const o = this.#o;
+		this.stats.syncs += 1;
+		const mine = this.tunnels.list().filter((t) => t.status?.node === o.node);
+		const serving = mine.filter((t) => {
+			const accepted = findCondition(t.status?.conditions, 'Accepted');
+			return !t.metadata.deletionTimestamp && accepted?.status === 'True' && accepted.observedGeneration === t.metadata.generation;
+		});
+		const errors = new Map<string, string>();
+		const desired = [];
+		const secretCache = new Map<string, V1Secret>();
+		for (const t of serving) {
+			const key = keyOf(t);
+			try {
+				const secrets = new Map<string, V1Secret>();
+				for (const name of secretNames(t)) {
+					const cacheKey = `${t.metadata.namespace}/${name}`;
+					const s = secretCache.get(cacheKey) ?? (await this.api.getSecret(t.metadata.namespace ?? 'default', name));
+					secretCache.set(cacheKey, s);
+					secrets.set(name, s);
+				}
+				desired.push({ key, tunnel: t, credentials: credentialsFrom(t, secrets) });
+			} catch (err) {
+				errors.set(key, `credentials: ${toKubeApiError(err).message}`);
+			}
+		}
+		const signature = JSON.stringify(desired.map((d) => [d.key, d.tunnel.metadata.generation, d.tunnel.status?.credentialsVersion]).sort());
+		try {
+			if (signature !== this.#applied || this.#applyErrors.size > 0) {
+				this.stats.applies += 1;
+				const result = await o.programmer.apply(desired);
+				this.#applyErrors = result?.errors ?? new Map();
+				this.#applied = signature;
+			}
+		} catch (err) {
+			this.#applied = undefined;
+			for (const d of desired) errors.set(d.key, `programming failed: ${String(err)}`);
+		} finally {
+			for (const d of desired) {
+				d.credentials.psk?.fill(0);
+				d.credentials.x509?.key.fill(0);
+				for (const pw of Object.values(d.credentials.eapUsers ?? {})) pw.fill(0);
+			}
+		}
+		for (const [k, v] of this.#applyErrors) errors.set(k, v);
+		const observed = await o.programmer.observe().catch((err: unknown) => {
+			this.log.warn({ err: String(err) }, 'observe failed');
+			return undefined;
+		});
+		if (observed) await this.#report(mine, observed, errors);
+		clearTimeout(this.#syncTimer);
+		if (!this.#stopped) this.#syncTimer = setTimeout(() => this.kick(), o.syncIntervalMs ?? 2000);
+	}
+
+	async #report(mine: IPsecTunnel[], observed: Map<string, ObservedTunnel>, errors: Map<string, string>): Promise<void> {
+		const o = this.#o;
+		const now = new Date();
+		for (const t of mine) {
+			const key = keyOf(t);
+			const accepted = findCondition(t.status?.conditions, 'Accepted');
+			if (!t.metadata.deletionTimestamp && !(accepted?.status === 'True' && accepted.observedGeneration === t.metadata.generation)) continue;
+			const desired = agentStatus(t, observed.get(key), errors.get(key), { node: o.node, now, readyWindowMs: o.readyWindowMs ?? 60_000 });
+			const patch = statusPatch(t.status, desired);
+			if (!patch) continue;
+			const interval = onlyCountersDiffer(t.status ?? {}, desired) ? (o.counterPatchIntervalMs ?? 10_000) : (o.minPatchIntervalMs ?? 1000);
+			if (now.getTime() - (this.#lastPatch.get(key) ?? 0) < interval) {
+				this.stats.skippedByRateLimit += 1;
+				continue;
+			}
+			try {
+				await this.api.patchTunnelStatus(t.metadata.namespace ?? 'default', t.metadata.name, patch, t.metadata.resourceVersion);
+				this.#lastPatch.set(key, now.getTime());
+				this.stats.patches += 1;
+			} catch (err) {
+				const e = toKubeApiError(err);
+				if (e.code === 409) this.stats.conflicts += 1; // the watch brings the newer object; the next sync reports again
+				else if (e.code !== 404) this.log.warn({ key, code: e.code, err: e.message }, 'status patch failed');
+			}
+		}
+	}
+}
