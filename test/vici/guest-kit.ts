@@ -2,10 +2,11 @@
 // reconciler, as the node agent wires them), waiting for a VICI event, ping from a
 // namespace, and a results file the host-side ava test asserts on.
 import { execFileSync } from 'node:child_process';
+import { ipBatch } from '../helpers/charon.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger, type Logger } from '../../operator/log/logger.js';
-import { CharonReconciler } from '../../operator/agent/strongswan/reconcile.js';
+import { CharonReconciler, type ReconcileReport } from '../../operator/agent/strongswan/reconcile.js';
 import { ViciClient } from '../../operator/vici/client.js';
 import type { ViciSection } from '../../operator/vici/codec.js';
 import * as vici from '../../operator/vici/commands.js';
@@ -23,18 +24,21 @@ export interface Agent {
 	events: Array<{ name: string; message: ViciSection; at: number }>;
 	/** Events this charon does not know (5.9.8 has no `alert`). */
 	unknownEvents: string[];
+	/** Every reconcile pass's report, in order. */
+	reports: ReconcileReport[];
 }
 
 export async function startAgent(name: string, viciPath: string): Promise<Agent> {
+	const reports: ReconcileReport[] = [];
 	// Debug level: the log check must see everything the agent could ever write.
 	const log = createLogger(`agent-${name}`, { level: 'debug', destination: { write: () => undefined } as never });
 	const client = new ViciClient({ path: viciPath, logger: log.child({ c: 'vici' }), backoff: { initialMs: 100, maxMs: 1000 }, timeoutMs: 20_000 });
-	const reconciler = new CharonReconciler({ client, logger: log.child({ c: 'strongswan' }), retryMs: 500, maxRetryMs: 2000 });
+	const reconciler = new CharonReconciler({ client, logger: log.child({ c: 'strongswan' }), retryMs: 500, maxRetryMs: 2000, onReport: (rep) => reports.push(rep) });
 	const events: Agent['events'] = [];
 	client.on('event', (n, message) => events.push({ name: n, message, at: Date.now() }));
 	await client.start();
 	const unknownEvents = await vici.subscribeEvents(client);
-	return { name, client, reconciler, log, events, unknownEvents };
+	return { name, client, reconciler, log, events, unknownEvents, reports };
 }
 
 /** Resolve with the first event named `name` (after now) that `pred` accepts. */
@@ -99,4 +103,28 @@ export function saFacts(sas: vici.IkeSaInfo[]): unknown {
 		remoteVips: s.remoteVips,
 		children: s.children.map((c) => ({ name: c.name, state: c.state, mode: c.mode, protocol: c.protocol, proposal: c.proposal, spiIn: c.spiIn, spiOut: c.spiOut, localTs: c.localTs, remoteTs: c.remoteTs, bytesIn: c.bytesIn, bytesOut: c.bytesOut })),
 	}));
+}
+
+/**
+ * The site-to-site topology both charon test guests use:
+ *
+ *   espvc-lana ─ espvc-gwa ══════ wan ══════ espvc-gwb ─ espvc-lanb
+ *   10.1.0.10    10.1.0.1 | 192.0.2.1   192.0.2.2 | 10.2.0.1    10.2.0.10
+ */
+export function siteTopology(): { teardown: () => void } {
+	ipBatch([
+		'netns add espvc-gwa', 'netns add espvc-gwb', 'netns add espvc-lana', 'netns add espvc-lanb',
+		'link add wan-a netns espvc-gwa type veth peer name wan-b netns espvc-gwb',
+		'link add lan-a netns espvc-gwa type veth peer name eth0 netns espvc-lana',
+		'link add lan-b netns espvc-gwb type veth peer name eth0 netns espvc-lanb',
+		...['gwa wan-a', 'gwa lan-a', 'gwa lo', 'gwb wan-b', 'gwb lan-b', 'gwb lo', 'lana eth0', 'lana lo', 'lanb eth0', 'lanb lo'].map((x) => {
+			const [ns, dev] = x.split(' ');
+			return `-n espvc-${ns} link set ${dev} up`;
+		}),
+		'-n espvc-gwa addr add 192.0.2.1/24 dev wan-a', '-n espvc-gwa addr add 10.1.0.1/24 dev lan-a', '-n espvc-gwa route add 10.2.0.0/24 via 192.0.2.2',
+		'-n espvc-gwb addr add 192.0.2.2/24 dev wan-b', '-n espvc-gwb addr add 10.2.0.1/24 dev lan-b', '-n espvc-gwb route add 10.1.0.0/24 via 192.0.2.1',
+		'-n espvc-lana addr add 10.1.0.10/24 dev eth0', '-n espvc-lana route add default via 10.1.0.1',
+		'-n espvc-lanb addr add 10.2.0.10/24 dev eth0', '-n espvc-lanb route add default via 10.2.0.1',
+	]);
+	return { teardown: () => ipBatch(['netns del espvc-gwa', 'netns del espvc-gwb', 'netns del espvc-lana', 'netns del espvc-lanb']) };
 }

@@ -1,6 +1,6 @@
 // Guest side of charon-brings-up-site-to-site-tunnels-from-specs.test.ts (runs inside UML).
 //
-//   espvc-lana ─ espvc-gwa ══════ wan ══════ espvc-gwb ─ espvc-lanb
+//   espvc-lana ─ espvc-gwa ══════ wan ══════ espvc-gwb ─ espvc-lanb   (guest-kit siteTopology)
 //   10.1.0.10    10.1.0.1 | 192.0.2.1   192.0.2.2 | 10.2.0.1    10.2.0.10
 //                charon A + agent A         charon B + agent B
 //
@@ -13,8 +13,8 @@ import { specToVici, type TunnelSecrets } from '../../operator/agent/strongswan/
 import { summarizeListed, summarizeRendered } from '../../operator/agent/strongswan/observe.js';
 import * as vici from '../../operator/vici/commands.js';
 import { isViciCommandError } from '../../operator/vici/errors.js';
-import { ipBatch, startCharon } from '../helpers/charon.js';
-import { type Agent, Results, WORK, isDown, isUp, ping, saFacts, sleep, startAgent, waitEvent, xfrmCounts } from './guest-kit.js';
+import { startCharon } from '../helpers/charon.js';
+import { type Agent, Results, WORK, isDown, isUp, ping, saFacts, siteTopology, sleep, startAgent, waitEvent, xfrmCounts } from './guest-kit.js';
 
 const r = new Results();
 const env = (k: string): string => process.env[k] ?? '';
@@ -23,20 +23,7 @@ const ca = readFileSync(env('ESPVC_CA'), 'utf8');
 const certA = { cert: readFileSync(env('ESPVC_A_CERT'), 'utf8'), key: readFileSync(env('ESPVC_A_KEY'), 'utf8'), ca };
 const certB = { cert: readFileSync(env('ESPVC_B_CERT'), 'utf8'), key: readFileSync(env('ESPVC_B_KEY'), 'utf8'), ca };
 
-ipBatch([
-	'netns add espvc-gwa', 'netns add espvc-gwb', 'netns add espvc-lana', 'netns add espvc-lanb',
-	'link add wan-a netns espvc-gwa type veth peer name wan-b netns espvc-gwb',
-	'link add lan-a netns espvc-gwa type veth peer name eth0 netns espvc-lana',
-	'link add lan-b netns espvc-gwb type veth peer name eth0 netns espvc-lanb',
-	...['gwa wan-a', 'gwa lan-a', 'gwa lo', 'gwb wan-b', 'gwb lan-b', 'gwb lo', 'lana eth0', 'lana lo', 'lanb eth0', 'lanb lo'].map((x) => {
-		const [ns, dev] = x.split(' ');
-		return `-n espvc-${ns} link set ${dev} up`;
-	}),
-	'-n espvc-gwa addr add 192.0.2.1/24 dev wan-a', '-n espvc-gwa addr add 10.1.0.1/24 dev lan-a', '-n espvc-gwa route add 10.2.0.0/24 via 192.0.2.2',
-	'-n espvc-gwb addr add 192.0.2.2/24 dev wan-b', '-n espvc-gwb addr add 10.2.0.1/24 dev lan-b', '-n espvc-gwb route add 10.1.0.0/24 via 192.0.2.1',
-	'-n espvc-lana addr add 10.1.0.10/24 dev eth0', '-n espvc-lana route add default via 10.1.0.1',
-	'-n espvc-lanb addr add 10.2.0.10/24 dev eth0', '-n espvc-lanb route add default via 10.2.0.1',
-]);
+const topo = siteTopology();
 r.set('cleartextBeforeTunnel', ping('espvc-lana', '10.2.0.10', { count: 1 }));
 
 const [charonA, charonB] = await Promise.all([startCharon({ ns: 'espvc-gwa', dir: `${WORK}/gwa` }), startCharon({ ns: 'espvc-gwb', dir: `${WORK}/gwb` })]);
@@ -162,5 +149,5 @@ try {
 		ag.client.close();
 	}
 	await Promise.all([charonA.stop(), charonB.stop()]);
-	ipBatch(['netns del espvc-gwa', 'netns del espvc-gwb', 'netns del espvc-lana', 'netns del espvc-lanb']);
+	topo.teardown();
 }

@@ -19,6 +19,8 @@ export interface ReconcilerOptions {
 	/** First delay before retrying a pass that had errors; doubles up to maxRetryMs. */
 	retryMs?: number;
 	maxRetryMs?: number;
+	/** Called after every pass (status writers, tests). */
+	onReport?: (report: ReconcileReport) => void;
 }
 
 export interface ReconcileReport {
@@ -60,6 +62,7 @@ export class CharonReconciler {
 	private readonly maxRetryMs: number;
 	private retryDelay: number;
 	private stopped = false;
+	private readonly onReport: ((report: ReconcileReport) => void) | undefined;
 	/** The last pass's errors, for status. */
 	lastErrors = new Map<string, Error>();
 
@@ -69,6 +72,7 @@ export class CharonReconciler {
 		this.retryMs = opts.retryMs ?? 1000;
 		this.maxRetryMs = opts.maxRetryMs ?? 30_000;
 		this.retryDelay = this.retryMs;
+		this.onReport = opts.onReport;
 		this.client.on('reconnected', this.onReconnected);
 	}
 
@@ -186,6 +190,7 @@ export class CharonReconciler {
 		}
 		this.lastErrors = report.errors;
 		this.scheduleRetry(report);
+		this.onReport?.(report);
 		return report;
 	}
 
