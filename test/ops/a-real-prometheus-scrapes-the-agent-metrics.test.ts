@@ -8,47 +8,10 @@
 //        ▼
 //   startMetricsServer (127.0.0.1:M) ◀── createAgentMetrics ◀── fakeSnapshot()
 import test from 'ava';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createAgentMetrics, createOperatorMetrics, startMetricsServer } from '../../operator/metrics/index.js';
 import { FAKE_DROP_NAMES, fakeSnapshot } from './fake-snapshot.js';
-
-async function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const s = createServer();
-		s.once('error', reject);
-		s.listen(0, '127.0.0.1', () => {
-			const port = (s.address() as { port: number }).port;
-			s.close(() => resolve(port));
-		});
-	});
-}
-
-type Sample = { metric: Record<string, string>; value: [number, string] };
-
-async function query(promPort: number, expr: string): Promise<Sample[]> {
-	const res = await fetch(`http://127.0.0.1:${promPort}/api/v1/query?query=${encodeURIComponent(expr)}`);
-	if (!res.ok) return [];
-	const body = (await res.json()) as { status: string; data: { result: Sample[] } };
-	return body.status === 'success' ? body.data.result : [];
-}
-
-async function until<T>(what: string, deadlineMs: number, fn: () => Promise<T | undefined>): Promise<T> {
-	const end = Date.now() + deadlineMs;
-	for (;;) {
-		try {
-			const v = await fn();
-			if (v !== undefined) return v;
-		} catch {
-			// Prometheus not listening yet
-		}
-		if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-		await new Promise((r) => setTimeout(r, 250));
-	}
-}
+import { startPrometheus, until } from './prometheus.js';
+import type { Sample } from './prometheus.js';
 
 const byLabels = (samples: Sample[], labels: Record<string, string>) =>
 	samples.find((s) => Object.entries(labels).every(([k, v]) => s.metric[k] === v));
@@ -61,40 +24,14 @@ test('a real Prometheus scrapes the agent metrics server and serves every family
 	operator.reconciled('ipsectunnel', 'success', 0.01);
 	const server = await startMetricsServer({ registries: [agent.registry, operator.registry], host: '127.0.0.1', port: 0 });
 
-	const dir = mkdtempSync(join(tmpdir(), 'espops-prom-'));
-	const promPort = await freePort();
-	const config = join(dir, 'prometheus.yml');
-	writeFileSync(
-		config,
-		[
-			'global:',
-			'  scrape_interval: 1s',
-			'  evaluation_interval: 1s',
-			'scrape_configs:',
-			'  - job_name: esplane-agent',
-			`    static_configs: [{targets: ["127.0.0.1:${server.port}"]}]`,
-			'',
-		].join('\n'),
-	);
-	const prom = spawn(
-		'/usr/bin/prometheus',
-		[
-			`--config.file=${config}`,
-			`--storage.tsdb.path=${join(dir, 'data')}`,
-			`--web.listen-address=127.0.0.1:${promPort}`,
-			'--log.level=warn',
-		],
-		{ stdio: ['ignore', 'ignore', 'pipe'] },
-	);
-	let promStderr = '';
-	prom.stderr.on('data', (d: Buffer) => {
-		promStderr += d.toString();
-	});
+	const prom = await startPrometheus('esplane-agent', [`127.0.0.1:${server.port}`]);
+	const promPort = prom.port;
+	const query = (expr: string) => prom.query(expr);
 
 	try {
 		// The scrape target must be up (Prometheus parsed our exposition without error).
 		const up = await until('the scrape target to be up', 30_000, async () => {
-			const r = await query(promPort, 'up{job="esplane-agent"}');
+			const r = await query('up{job="esplane-agent"}');
 			return r[0]?.value[1] === '1' ? r : undefined;
 		});
 		t.is(up.length, 1);
@@ -123,7 +60,7 @@ test('a real Prometheus scrapes the agent metrics server and serves every family
 		];
 		for (const c of cases) {
 			const samples = await until(c.expr, 10_000, async () => {
-				const r = await query(promPort, c.expr);
+				const r = await query(c.expr);
 				return byLabels(r, c.labels) ? r : undefined;
 			});
 			const s = byLabels(samples, c.labels);
@@ -132,7 +69,7 @@ test('a real Prometheus scrapes the agent metrics server and serves every family
 		}
 
 		// Every drop reason the dataplane names is a series from the first scrape on.
-		const drops = await query(promPort, 'esplane_dataplane_drops_total');
+		const drops = await query('esplane_dataplane_drops_total');
 		t.deepEqual(drops.map((s) => s.metric['reason']).sort(), [...FAKE_DROP_NAMES].sort());
 
 		// Prometheus knows the families with the types our exposition declared.
@@ -144,21 +81,10 @@ test('a real Prometheus scrapes the agent metrics server and serves every family
 		t.is(types.get('esplane_sa_state'), 'gauge');
 		t.is(types.get('esplane_xfrm_sync_lag_seconds'), 'histogram');
 	} catch (err) {
-		t.log(promStderr.slice(-2000));
+		t.log(prom.stderr().slice(-2000));
 		throw err;
 	} finally {
-		prom.kill('SIGTERM');
-		await new Promise((r) => {
-			if (prom.exitCode !== null) r(undefined);
-			else {
-				const timer = setTimeout(() => prom.kill('SIGKILL'), 5000);
-				prom.once('exit', () => {
-					clearTimeout(timer);
-					r(undefined);
-				});
-			}
-		});
+		await prom.stop();
 		await server.close();
-		rmSync(dir, { recursive: true, force: true });
 	}
 });
