@@ -1,0 +1,47 @@
+// The agent's XFRM side as its own process, for tests in a UML guest (or a netns): the mirror
+// and the write-back on the real kernel, with the fake dataplane. Driven by JSON lines on
+// stdin, answers JSON lines on stdout:
+//   {"cmd":"state"}                                   => {"state": {sas, spd, counters, unprogrammable, stats}}
+//   {"cmd":"traffic","spi","dir","dst","packets","size"} => {"ok":true}
+//   {"cmd":"writeback"}                               => {"ok":true, "written": n}
+// First line out: {"ready":true, "ms": <start-to-synced time>}.
+import { createInterface } from 'node:readline';
+import { createLogger } from '../../operator/log/index.js';
+import { XfrmWriteback } from '../../operator/agent/writeback.js';
+import { netlinkKernel } from '../../operator/agent/xfrm-kernel.js';
+import { localAddressCheck } from '../../operator/agent/xfrm-local.js';
+import { XfrmMirror } from '../../operator/agent/xfrm-mirror.js';
+import { FakeDataplane } from './fake-dataplane.js';
+
+const json = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x instanceof Uint32Array ? [...x] : x));
+const say = (v: unknown) => process.stdout.write(json(v) + '\n');
+
+const log = createLogger('guest-agent', { level: (process.env['AGENT_LOG'] as 'info' | undefined) ?? 'warn', destination: process.stderr });
+const dp = new FakeDataplane();
+const kernel = netlinkKernel();
+const mirror = new XfrmMirror({ dataplane: dp, kernel, log, isLocal: localAddressCheck() });
+const writeback = new XfrmWriteback({ mirror, dataplane: dp, kernel, log, intervalMs: Number(process.env['WRITEBACK_MS'] ?? 1000) });
+const t0 = performance.now();
+await mirror.start();
+writeback.start();
+say({ ready: true, ms: performance.now() - t0 });
+
+for await (const line of createInterface({ input: process.stdin })) {
+	if (!line.trim()) continue;
+	const c = JSON.parse(line) as { cmd: string; spi?: string; dir?: 'in' | 'out'; dst?: string; packets?: number; size?: number };
+	if (c.cmd === 'state') {
+		await mirror.settled();
+		say({ state: { sas: [...dp.sas.values()], spd: dp.spd, counters: dp.saCounters(), unprogrammable: mirror.unprogrammable(), stats: mirror.stats } });
+	} else if (c.cmd === 'traffic') {
+		dp.traffic({ spi: c.spi as `0x${string}`, dir: c.dir ?? 'out', dst: c.dst ?? '' }, c.packets ?? 1, c.size ?? 100);
+		say({ ok: true });
+	} else if (c.cmd === 'writeback') {
+		const before = writeback.stats.written;
+		await writeback.round();
+		say({ ok: true, written: writeback.stats.written - before });
+	}
+}
+await writeback.stop();
+await mirror.stop();
+kernel.close();
+process.exit(0);
