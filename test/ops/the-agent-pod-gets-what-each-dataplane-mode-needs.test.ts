@@ -67,7 +67,7 @@ for (const c of DPDK_CASES) {
 		t.true(isGuaranteed(pod), 'Guaranteed QoS');
 		t.is(pod.volumes?.find((v) => v.name === 'hugepages')?.emptyDir?.medium, c.medium);
 		t.is(mount(agent, 'hugepages'), '/dev/hugepages');
-		t.is(mount(agent, 'dpdk-runtime'), '/var/run/dpdk');
+		t.is(mount(agent, 'dpdk-runtime'), '/run/dpdk');
 		t.is(mount(agent, 'dev-vfio'), '/dev/vfio');
 	});
 }
@@ -95,9 +95,9 @@ for (const mode of [{ name: 'dpdk', values: [] }, { name: 'kernel', values: ['ci
 		const agent = container(pod, 'agent');
 		const charon = container(pod, 'charon');
 		t.deepEqual(charon.command, ['/usr/lib/ipsec/charon']);
-		t.is(mount(charon, 'vici'), '/run/strongswan');
-		t.is(mount(agent, 'vici'), '/run/strongswan');
-		t.is(env(agent, 'ESPLANE_VICI_SOCKET'), 'unix:///run/strongswan/charon.vici');
+		t.is(mount(charon, 'vici'), '/run');
+		t.is(mount(agent, 'vici'), '/run');
+		t.is(env(agent, 'ESPLANE_VICI_SOCKET'), 'unix:///run/charon.vici');
 		t.is(pod.volumes?.find((v) => v.name === 'vici')?.emptyDir?.medium, 'Memory');
 		t.is(mount(charon, 'strongswan-conf'), '/etc/strongswan.conf');
 		t.is(pod.volumes?.find((v) => v.name === 'strongswan-conf')?.configMap?.name, 'esplane-strongswan');

@@ -1,6 +1,7 @@
 // The chart carries copies: its CRD (charts/esplane/crds/) must equal the generated one in
-// crds/, and the charon ConfigMap must carry files/strongswan.conf, whose VICI socket is the
-// one the agent is told to use.
+// crds/, its files/strongswan.conf must equal config/strongswan/strongswan.conf (the one the
+// strongSwan tests run charon with), and the charon ConfigMap must carry it, with a VICI
+// socket in the directory the chart shares between charon and the agent.
 import test from 'ava';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,14 +18,22 @@ test('the chart CRDs are byte-for-byte the ones in crds/', (t) => {
 	}
 });
 
-test("charon's ConfigMap carries files/strongswan.conf and its VICI socket is the agent's", (t) => {
+test("charon's ConfigMap carries config/strongswan/strongswan.conf and its VICI socket is the agent's", (t) => {
 	const objs = render();
 	const file = readFileSync(join(CHART, 'files/strongswan.conf'), 'utf8');
+	t.is(file, readFileSync(join(ROOT, 'config/strongswan/strongswan.conf'), 'utf8'), 'copy with: cp config/strongswan/strongswan.conf charts/esplane/files/');
 	const cm = find(objs, 'ConfigMap', 'esplane-strongswan') as K8sObject & { data: Record<string, string> };
 	t.is(cm.data['strongswan.conf'], file.replace(/\n$/, ''));
 	const socket = /vici\s*\{[^}]*socket\s*=\s*(\S+)/.exec(file)?.[1];
-	t.is(socket, 'unix:///run/strongswan/charon.vici');
-	const ds = find(objs, 'DaemonSet', 'esplane-agent') as K8sObject & { spec: { template: { spec: { containers: Array<{ name: string; env?: Array<{ name: string; value?: string }> }> } } } };
-	const agentEnv = ds.spec.template.spec.containers.find((c) => c.name === 'agent')?.env ?? [];
+	t.is(socket, 'unix:///run/charon.vici');
+	type C = { name: string; env?: Array<{ name: string; value?: string }>; volumeMounts?: Array<{ name: string; mountPath: string }> };
+	const ds = find(objs, 'DaemonSet', 'esplane-agent') as K8sObject & { spec: { template: { spec: { containers: C[] } } } };
+	const containers = ds.spec.template.spec.containers;
+	const agentEnv = containers.find((c) => c.name === 'agent')?.env ?? [];
 	t.is(agentEnv.find((e) => e.name === 'ESPLANE_VICI_SOCKET')?.value, socket);
+	// The socket's directory is the shared volume in both containers.
+	const dir = (socket ?? '').replace(/^unix:\/\//, '').replace(/\/[^/]+$/, '');
+	for (const c of ['agent', 'charon']) {
+		t.is(containers.find((x) => x.name === c)?.volumeMounts?.find((m) => m.name === 'vici')?.mountPath, dir, c);
+	}
 });
