@@ -33,8 +33,12 @@ test('the operator runs two replicas with leader election, spread over nodes, no
 	t.is(pdb.spec.minAvailable, 1);
 });
 
-test('leader election may touch Leases only in the release namespace', (t) => {
+test('Leases are reachable only in the release namespace: the operator elects a leader and watches heartbeats, agents renew their own', (t) => {
 	const objs = render();
+	const heartbeat = find(objs, 'Role', 'esplane-agent-heartbeat');
+	t.is(heartbeat.metadata.namespace, NAMESPACE);
+	t.deepEqual(verbsOn(rules(heartbeat), 'coordination.k8s.io', 'leases'), ['create', 'get', 'update']);
+	t.deepEqual(verbsOn(rules(find(objs, 'ClusterRole', 'esplane-agent')), 'coordination.k8s.io', 'leases'), []);
 	const role = find(objs, 'Role', 'esplane-operator-leader-election');
 	t.is(role.metadata.namespace, NAMESPACE);
 	t.deepEqual(verbsOn(rules(role), 'coordination.k8s.io', 'leases'), ['create', 'get', 'list', 'patch', 'update', 'watch']);
