@@ -1,22 +1,205 @@
 /* esplane dataplane — the one public header.
  *
  * A small, declarative C ABI loaded by the agent through koffi and used by the runner
- * esplane-dp. Every call returns 0 or a negative errno and never aborts. Each call is
+ * esplane-dp. Every call returns 0 or a negative errno and never aborts; after an error,
+ * esp_dp_last_error() says why in words (naming the offending field). Each call is
  * documented as {args} => {result}.
+ *
+ * Threads: control calls may come from any one thread at a time (they serialise on a
+ * mutex). Workers never block on them: tables are swapped under RCU (rte_rcu_qsbr).
  */
 #ifndef ESPLANE_DP_H
 #define ESPLANE_DP_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include "esplane_dp_drops.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define ESPLANE_DP_ABI_VERSION 1
+#define ESPLANE_DP_ABI_VERSION 2
 
-/* {} => the ABI version this library implements (ESPLANE_DP_ABI_VERSION). */
+enum esp_dp_drop {
+#define ESP_DP_DROP_ENUM(name, desc) ESP_DP_DROP_##name,
+	ESP_DP_DROPS(ESP_DP_DROP_ENUM)
+#undef ESP_DP_DROP_ENUM
+	ESP_DP_DROP_MAX
+};
+
+enum esp_dp_dir { ESP_DP_DIR_IN = 0, ESP_DP_DIR_OUT = 1 };
+enum esp_dp_action { ESP_DP_PROTECT = 0, ESP_DP_BYPASS = 1, ESP_DP_DISCARD = 2 };
+enum esp_dp_role { ESP_DP_ROLE_WAN = 0, ESP_DP_ROLE_LAN = 1 };
+
+#define ESP_DP_ALG_NAME_LEN 48
+#define ESP_DP_KEY_MAX 64
+#define ESP_DP_PROTO_ANY 0xffff
+
+/* An address: family 4 or 6; IPv4 in the first 4 bytes of addr; network byte order. */
+struct esp_dp_addr {
+	uint8_t family;
+	uint8_t prefix_len;	/* only where a prefix is meant (policies, routes) */
+	uint8_t pad[2];
+	uint8_t addr[16];
+};
+_Static_assert(sizeof(struct esp_dp_addr) == 20, "esp_dp_addr layout");
+
+/* An SA, as in `ip xfrm state` (see DESIGN.md "Manual-keying configuration").
+ * Algorithm names are XFRM's; keys are raw bytes (GCM/ChaCha keys end with the 4-byte salt). */
+struct esp_dp_sa {
+	uint32_t spi;			/* host byte order */
+	uint8_t dir;			/* enum esp_dp_dir */
+	uint8_t esn;			/* 64-bit sequence numbers */
+	uint8_t encap;			/* 0 plain ESP, 1 espinudp (RFC 3948) */
+	uint8_t pad0;
+	struct esp_dp_addr src;		/* outer source */
+	struct esp_dp_addr dst;		/* outer destination */
+	uint16_t encap_sport;
+	uint16_t encap_dport;
+	uint32_t replay_window;		/* packets; 0 = off */
+	uint32_t reqid;
+	uint32_t icv_bits;		/* aead icvBits or auth truncBits */
+	char aead[ESP_DP_ALG_NAME_LEN];	/* "" when enc+auth are used */
+	char enc[ESP_DP_ALG_NAME_LEN];
+	char auth[ESP_DP_ALG_NAME_LEN];
+	uint32_t aead_key_len;
+	uint32_t enc_key_len;
+	uint32_t auth_key_len;
+	uint32_t pad1;
+	uint8_t aead_key[ESP_DP_KEY_MAX];
+	uint8_t enc_key[ESP_DP_KEY_MAX];
+	uint8_t auth_key[ESP_DP_KEY_MAX];
+	uint64_t seq;			/* out: last sequence number used; in: highest received */
+	uint64_t hard_bytes;		/* 0 = unlimited */
+	uint64_t hard_packets;
+	uint64_t soft_bytes;
+	uint64_t soft_packets;
+};
+_Static_assert(sizeof(struct esp_dp_sa) == 456, "esp_dp_sa layout");
+_Static_assert(offsetof(struct esp_dp_sa, dst) == 28, "esp_dp_sa.dst offset");
+_Static_assert(offsetof(struct esp_dp_sa, aead) == 64, "esp_dp_sa.aead offset");
+_Static_assert(offsetof(struct esp_dp_sa, seq) == 416, "esp_dp_sa.seq offset");
+
+/* A policy (SPD entry). Lower priority value wins, as in XFRM. */
+struct esp_dp_policy {
+	uint8_t dir;			/* enum esp_dp_dir */
+	uint8_t action;			/* enum esp_dp_action */
+	uint16_t proto;			/* IP protocol or ESP_DP_PROTO_ANY */
+	struct esp_dp_addr src;		/* prefix */
+	struct esp_dp_addr dst;		/* prefix */
+	uint16_t sport_lo, sport_hi;	/* inclusive; 0..65535 = any; ICMP: type */
+	uint16_t dport_lo, dport_hi;	/* ICMP: code */
+	uint32_t spi;			/* protect: the SA used (out) or required (in) */
+	uint32_t priority;
+};
+_Static_assert(sizeof(struct esp_dp_policy) == 60, "esp_dp_policy layout");
+_Static_assert(offsetof(struct esp_dp_policy, spi) == 52, "esp_dp_policy.spi offset");
+
+struct esp_dp_port {
+	uint16_t port_id;		/* ethdev port id */
+	uint8_t role;			/* enum esp_dp_role */
+	uint8_t naddr;
+	struct esp_dp_addr addr[4];	/* own addresses with prefix */
+	char name[32];
+};
+_Static_assert(sizeof(struct esp_dp_port) == 116, "esp_dp_port layout");
+
+struct esp_dp_route {
+	struct esp_dp_addr dst;		/* prefix */
+	struct esp_dp_addr via;		/* family 0 = directly connected */
+	uint16_t port_id;
+	uint16_t pad;
+};
+_Static_assert(sizeof(struct esp_dp_route) == 44, "esp_dp_route layout");
+
+struct esp_dp_neighbor {
+	struct esp_dp_addr ip;
+	uint8_t mac[6];
+	uint16_t port_id;
+};
+_Static_assert(sizeof(struct esp_dp_neighbor) == 28, "esp_dp_neighbor layout");
+
+/* Counters of one SA, read with esp_dp_sa_stats. */
+struct esp_dp_sa_stats {
+	uint32_t spi;
+	uint8_t dir;
+	uint8_t stopped;		/* 1 once the SA refuses traffic (seq exhausted, hard lifetime) */
+	uint8_t pad[2];
+	struct esp_dp_addr dst;
+	uint64_t packets;
+	uint64_t bytes;			/* inner bytes, as XFRM counts */
+	uint64_t last_used;		/* unix seconds, 0 = never */
+	uint64_t seq;			/* out: last seq sent; in: highest seq accepted */
+	uint32_t replay_window;
+	uint32_t pad1;
+	uint64_t drops[ESP_DP_DROP_MAX];
+};
+_Static_assert(offsetof(struct esp_dp_sa_stats, packets) == 32, "esp_dp_sa_stats layout");
+
+struct esp_dp_port_stats {
+	uint16_t port_id;
+	uint16_t pad[3];
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+};
+_Static_assert(sizeof(struct esp_dp_port_stats) == 40, "esp_dp_port_stats layout");
+
+/* {} => ESPLANE_DP_ABI_VERSION */
 uint32_t esp_dp_abi_version(void);
+
+/* {i} => the snake_case name of drop reason i, or NULL past the end */
+const char *esp_dp_drop_name(uint32_t i);
+/* {} => ESP_DP_DROP_MAX */
+uint32_t esp_dp_drop_count(void);
+
+/* {} => the message of the last failed call on this thread ("" if none) */
+const char *esp_dp_last_error(void);
+
+/* {argc, argv of EAL} => EAL started on a thread the library creates (argv copied, logs to
+ * log_path or stderr when NULL), crypto devices probed. Once per process: -EALREADY after. */
+int esp_dp_init(int argc, const char *const argv[], const char *log_path);
+
+/* {port} => port configured (1 rx/1 tx queue) and started. Before esp_dp_start. */
+int esp_dp_port_add(const struct esp_dp_port *port);
+
+/* {sa} => installed, or replaces the SA with the same (spi, dir, dst) keeping its counters
+ * and sequence state. -EINVAL for invalid input (see esp_dp_last_error). */
+int esp_dp_sa_put(const struct esp_dp_sa *sa);
+/* {spi, dir, dst} => unlinked; after RCU quiescence its keys are zeroed and it is freed.
+ * Deleting a missing SA is not an error. */
+int esp_dp_sa_del(uint32_t spi, uint8_t dir, const struct esp_dp_addr *dst);
+
+/* {dir, policies[n]} => the SPD of that direction replaced atomically */
+int esp_dp_spd_replace(uint8_t dir, const struct esp_dp_policy *policies, uint32_t n);
+
+/* {routes[n], neighbors[m]} => the route and neighbour tables replaced atomically */
+int esp_dp_routes_replace(const struct esp_dp_route *routes, uint32_t n,
+			  const struct esp_dp_neighbor *neighbors, uint32_t m);
+
+/* {} => workers running on every EAL worker lcore (ports split between them) */
+int esp_dp_start(void);
+/* {} => workers stopped and joined */
+int esp_dp_stop(void);
+/* {} => workers stopped, ports closed (pcap files flushed). EAL stays (once per process). */
+int esp_dp_shutdown(void);
+
+/* {out[cap]} => number of SAs written (or -errno); installed SAs in no particular order */
+int esp_dp_sa_stats(struct esp_dp_sa_stats *out, uint32_t cap);
+/* {out[cap]} => number of ports written */
+int esp_dp_port_stats(struct esp_dp_port_stats *out, uint32_t cap);
+/* {out[ESP_DP_DROP_MAX]} => dataplane-wide drops per reason */
+int esp_dp_drop_stats(uint64_t *out, uint32_t cap);
+/* {} => packets received on all ports so far (for --until-idle) */
+uint64_t esp_dp_rx_total(void);
+
+/* {path} => a JSON file with the port, SA and drop counters (DESIGN.md --stats-json) */
+int esp_dp_stats_write_json(const char *path);
+
+/* {path} => the manual-keying config file validated and applied (ports, SAs, policies,
+ * routes, neighbours). esp_dp_config_check does only the validation and needs no EAL. */
+int esp_dp_config_check(const char *path);
+int esp_dp_config_apply(const char *path);
 
 #ifdef __cplusplus
 }

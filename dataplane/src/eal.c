@@ -1,0 +1,221 @@
+/* Starting DPDK inside a library: EAL runs its init on a thread created here (signals
+ * blocked, argv copied), so the caller's thread — Node's main thread — is never pinned.
+ * Also ports, workers and the RCU variable they report to. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+
+#include "internal.h"
+
+struct dp dp = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+struct eal_start {
+	int argc;
+	char **argv;
+	const char *log_path;
+	int rc;
+	char err[256];
+};
+
+static int eal_setup(struct eal_start *s)
+{
+	if (s->log_path) {
+		FILE *f = fopen(s->log_path, "a");
+		if (!f)
+			return dp_fail(errno, "cannot open log %s", s->log_path);
+		setvbuf(f, NULL, _IOLBF, 0);
+		rte_openlog_stream(f);
+	}
+	if (rte_eal_init(s->argc, s->argv) < 0)
+		return dp_fail(rte_errno ? rte_errno : EINVAL, "EAL init failed: %s", rte_strerror(rte_errno));
+	dp.pool = rte_pktmbuf_pool_create("espdp_mbuf", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					  (int)rte_socket_id());
+	if (!dp.pool)
+		return dp_fail(ENOMEM, "cannot create mbuf pool: %s", rte_strerror(rte_errno));
+	size_t sz = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
+	dp.rcu = rte_zmalloc("espdp_rcu", sz, RTE_CACHE_LINE_SIZE);
+	if (!dp.rcu || rte_rcu_qsbr_init(dp.rcu, RTE_MAX_LCORE) != 0)
+		return dp_fail(ENOMEM, "cannot create RCU variable");
+	unsigned lcore, n = 0;
+	RTE_LCORE_FOREACH_WORKER(lcore)
+		n++;
+	n = n > DP_MAX_WORKERS ? DP_MAX_WORKERS : n;
+	dp.workers = rte_zmalloc("espdp_workers", (n ? n : 1) * sizeof(struct worker), RTE_CACHE_LINE_SIZE);
+	if (!dp.workers)
+		return dp_fail(ENOMEM, "cannot allocate workers");
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (dp.nworkers == n)
+			break;
+		dp.workers[dp.nworkers].lcore = lcore;
+		dp.workers[dp.nworkers].rcu_id = lcore;
+		dp.nworkers++;
+	}
+	return crypto_init();
+}
+
+static void *eal_thread(void *arg)
+{
+	struct eal_start *s = arg;
+	s->rc = eal_setup(s);
+	if (s->rc)
+		snprintf(s->err, sizeof(s->err), "%s", dp_error());
+	return NULL;
+}
+
+int esp_dp_init(int argc, const char *const argv[], const char *log_path)
+{
+	dp_clear_error();
+	if (argc < 0 || (argc && !argv))
+		return dp_fail(EINVAL, "argv: NULL");
+	pthread_mutex_lock(&dp.lock);
+	static bool tried;
+	if (tried) {
+		pthread_mutex_unlock(&dp.lock);
+		return dp_fail(EALREADY, "EAL can start once per process");
+	}
+	tried = true;
+	/* EAL keeps pointers into argv: the copy lives for the life of the process */
+	struct eal_start s = { .argc = argc + 1, .log_path = log_path };
+	s.argv = calloc((size_t)argc + 2, sizeof(char *));
+	s.argv[0] = strdup("esplane-dp");
+	for (int i = 0; i < argc; i++)
+		s.argv[i + 1] = strdup(argv[i]);
+
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	pthread_t t;
+	int rc = pthread_create(&t, NULL, eal_thread, &s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc) {
+		pthread_mutex_unlock(&dp.lock);
+		return dp_fail(rc, "cannot create the EAL thread");
+	}
+	pthread_join(t, NULL);
+	if (s.rc == 0)
+		dp.eal_up = true;
+	pthread_mutex_unlock(&dp.lock);
+	if (s.rc)
+		return dp_fail(-s.rc, "%s", s.err);
+	return 0;
+}
+
+void dp_rcu_wait(void)
+{
+	if (dp.rcu)
+		rte_rcu_qsbr_synchronize(dp.rcu, RTE_QSBR_THRID_INVALID);
+}
+
+int esp_dp_port_add(const struct esp_dp_port *p)
+{
+	dp_clear_error();
+	if (!p)
+		return dp_fail(EINVAL, "port: NULL");
+	if (!dp.eal_up)
+		return dp_fail(ENODEV, "dataplane not initialised");
+	if (p->port_id >= DP_MAX_PORTS || !rte_eth_dev_is_valid_port(p->port_id))
+		return dp_fail(ENODEV, "ports.port: no ethdev %u (EAL has %u ports)", p->port_id,
+			       rte_eth_dev_count_avail());
+	if (p->role > ESP_DP_ROLE_LAN)
+		return dp_fail(EINVAL, "ports.role: must be wan or lan");
+	pthread_mutex_lock(&dp.lock);
+	int rc = 0;
+	struct dp_port *dpp = &dp.ports[p->port_id];
+	if (dp.running) {
+		rc = dp_fail(EBUSY, "ports: add ports before starting workers");
+		goto out;
+	}
+	if (dpp->used) {
+		rc = dp_fail(EEXIST, "ports.port: %u added twice", p->port_id);
+		goto out;
+	}
+	struct rte_eth_conf conf = { 0 };
+	uint16_t nrx = 1024, ntx = 1024;
+	int sock = rte_eth_dev_socket_id(p->port_id);
+	if ((rc = rte_eth_dev_configure(p->port_id, 1, 1, &conf)) < 0 ||
+	    (rc = rte_eth_dev_adjust_nb_rx_tx_desc(p->port_id, &nrx, &ntx)) < 0 ||
+	    (rc = rte_eth_rx_queue_setup(p->port_id, 0, nrx, sock, NULL, dp.pool)) < 0 ||
+	    (rc = rte_eth_tx_queue_setup(p->port_id, 0, ntx, sock, NULL)) < 0 ||
+	    (rc = rte_eth_dev_start(p->port_id)) < 0) {
+		rc = dp_fail(-rc, "ports: cannot start ethdev %u: %s", p->port_id, strerror(-rc));
+		goto out;
+	}
+	rte_eth_promiscuous_enable(p->port_id);
+	rte_eth_macaddr_get(p->port_id, &dpp->mac);
+	dpp->used = true;
+	dpp->role = p->role;
+	dpp->port_id = p->port_id;
+	snprintf(dpp->name, sizeof(dpp->name), "%.*s", (int)sizeof(p->name), p->name);
+out:
+	pthread_mutex_unlock(&dp.lock);
+	return rc;
+}
+
+int esp_dp_start(void)
+{
+	dp_clear_error();
+	if (!dp.eal_up)
+		return dp_fail(ENODEV, "dataplane not initialised");
+	if (dp.nworkers == 0)
+		return dp_fail(ENODEV, "EAL has no worker lcore (pass e.g. -l 0,1)");
+	pthread_mutex_lock(&dp.lock);
+	if (dp.running) {
+		pthread_mutex_unlock(&dp.lock);
+		return 0;
+	}
+	for (unsigned k = 0; k < dp.nworkers; k++)
+		dp.workers[k].nports = 0;
+	unsigned next = 0;
+	for (uint16_t port = 0; port < DP_MAX_PORTS; port++) {
+		if (!dp.ports[port].used)
+			continue;
+		struct worker *w = &dp.workers[next++ % dp.nworkers];
+		w->ports[w->nports++] = port;
+	}
+	atomic_store(&dp.stop, false);
+	for (unsigned k = 0; k < dp.nworkers; k++)
+		rte_eal_remote_launch(worker_main, &dp.workers[k], dp.workers[k].lcore);
+	dp.running = true;
+	pthread_mutex_unlock(&dp.lock);
+	return 0;
+}
+
+int esp_dp_stop(void)
+{
+	dp_clear_error();
+	pthread_mutex_lock(&dp.lock);
+	if (dp.running) {
+		atomic_store(&dp.stop, true);
+		for (unsigned k = 0; k < dp.nworkers; k++)
+			rte_eal_wait_lcore(dp.workers[k].lcore);
+		dp.running = false;
+	}
+	pthread_mutex_unlock(&dp.lock);
+	return 0;
+}
+
+int esp_dp_shutdown(void)
+{
+	esp_dp_stop();
+	pthread_mutex_lock(&dp.lock);
+	for (uint16_t port = 0; port < DP_MAX_PORTS; port++) {
+		if (!dp.ports[port].used)
+			continue;
+		rte_eth_dev_stop(port);
+		rte_eth_dev_close(port);	/* net_pcap flushes its dump file here */
+		dp.ports[port].used = false;
+	}
+	pthread_mutex_unlock(&dp.lock);
+	return 0;
+}

@@ -1,0 +1,244 @@
+/* esplane dataplane — what the source files share. Not part of the ABI. */
+#ifndef ESPLANE_DP_INTERNAL_H
+#define ESPLANE_DP_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <pthread.h>
+
+#include <rte_common.h>
+#include <rte_crypto_sym.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "esplane_dp.h"
+
+#define DP_MAX_PORTS	8
+#define DP_MAX_WORKERS	8
+#define DP_BURST	32
+#define DP_ETH_LEN	14
+#define DP_REPLAY_MAX	32768	/* largest accepted replay window, packets */
+
+/* ---- errors: a thread-local message for esp_dp_last_error() ---- */
+int dp_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void dp_clear_error(void);
+const char *dp_error(void);
+
+/* ---- algorithms.c: XFRM names as data ---- */
+enum alg_kind { ALG_AEAD, ALG_CIPHER, ALG_AUTH };
+struct alg {
+	const char *name;	/* as XFRM names it */
+	enum alg_kind kind;
+	int dpdk;		/* rte_crypto_{aead,cipher,auth}_algorithm */
+	uint8_t key_len[2];	/* accepted key lengths in bytes, salt included; 0 = unused */
+	uint8_t salt_len;
+	uint8_t iv_len;		/* explicit IV on the wire */
+	uint8_t block;		/* the ESP payload is padded to a multiple of this */
+	uint16_t icv_bits;	/* the only ICV/truncation length accepted */
+};
+const struct alg *alg_find(const char *name, enum alg_kind kind);
+
+/* ---- crypto.c ---- */
+int crypto_init(void);
+void *crypto_session_create(struct rte_crypto_sym_xform *xform);
+void crypto_session_free(void *sess);
+/* {session, ofs, vec} => number of ops that succeeded; status[] per op (0 ok, EBADMSG bad ICV) */
+uint32_t crypto_process(void *sess, union rte_crypto_sym_ofs ofs, struct rte_crypto_sym_vec *vec);
+
+/* ---- replay.c: RFC 6479-style sliding window over 64-bit sequence numbers ---- */
+struct replay {
+	uint64_t top;		/* highest sequence number accepted */
+	uint32_t window;	/* packets; 0 = no replay check */
+	uint32_t word_mask;	/* number of 64-bit words - 1 (a power of two - 1) */
+	uint64_t bits[];	/* bit (seq % nbits) set = seq seen */
+};
+size_t replay_size(uint32_t window);
+void replay_init(struct replay *r, uint32_t window, uint64_t top);
+/* {r, seq} => 0 when acceptable, else ESP_DP_DROP_replay or _replay_too_old; no change */
+int replay_check(const struct replay *r, uint64_t seq);
+/* {r, seq} => as replay_check, and when 0 the seq is recorded (window slides) */
+int replay_update(struct replay *r, uint64_t seq);
+/* {r, low 32 bits} => the full ESN the sender most likely used (RFC 4303 A2.2) */
+uint64_t replay_infer_esn(const struct replay *r, uint32_t seq_low);
+
+/* ---- sa.c: one SA, decided once at install ---- */
+struct worker;
+struct sa;
+/* A batch stage: processes pkts[0..n); returns the number good, which it leaves in front in
+ * order; bad packets are moved behind with their drop reason in reason[] at the same index. */
+typedef uint16_t (*sa_process_fn)(struct sa *sa, struct worker *w, struct rte_mbuf **pkts,
+				  uint16_t n, uint8_t *reason);
+
+/* The half of an SA that changes per packet; kept across a replace of the same SA. */
+struct sa_runtime {
+	_Atomic uint64_t seq;	/* out: last sequence number used */
+	uint64_t packets;
+	uint64_t bytes;
+	uint64_t last_used;
+	uint8_t stopped;
+	uint64_t drops[ESP_DP_DROP_MAX];
+	struct replay *replay;	/* inbound only */
+};
+
+struct sa {
+	/* hot: read per packet */
+	sa_process_fn process;
+	struct sa_runtime *rt;
+	void *sess;
+	union rte_crypto_sym_ofs ofs;
+	uint32_t spi_be;
+	uint8_t dir, esn, aead, outer_family;
+	uint8_t iv_len, icv_len, block, aad_len;
+	uint8_t hdr_len;	/* outer IP (+UDP) + ESP header + IV, the bytes put in front */
+	uint8_t udp;		/* 1 when UDP-encapsulated */
+	uint8_t salt[4];
+	uint8_t hdr[40 + 8 + 8]; /* template: outer IP (+UDP) + SPI; lengths/seq filled per packet */
+	uint64_t hard_bytes, hard_packets;
+	/* cold */
+	struct esp_dp_sa conf;	/* keys zeroed right after the crypto session is made */
+	bool rt_shared;		/* rt was taken over by the SA that replaced this one */
+};
+/* {conf, err} => 0 if the SA is well-formed; needs no EAL (used by config validation) */
+int sa_validate(const struct esp_dp_sa *conf);
+int sa_create(const struct esp_dp_sa *conf, struct sa **out);
+/* Zero keys, free session and memory. Only after RCU quiescence. */
+void sa_free(struct sa *sa);
+bool sa_same_key(const struct sa *sa, uint32_t spi, uint8_t dir, const struct esp_dp_addr *dst);
+
+/* ---- sad.c: SA database, copy-on-write, swapped under RCU ---- */
+struct sad {
+	uint32_t mask;
+	uint32_t count;
+	struct sa *slot[];
+};
+struct sa *sad_lookup_in(const struct sad *t, uint32_t spi_be, uint8_t family, const uint8_t *dst);
+struct sa *sad_lookup_out(const struct sad *t, uint32_t spi);
+
+/* ---- spd.c: policies on rte_acl ---- */
+struct spd {
+	struct rte_acl_ctx *acl[2];	/* [0] IPv4, [1] IPv6; NULL when no rules */
+	uint32_t count;
+	struct esp_dp_policy pol[];
+};
+struct acl_key4 { uint8_t proto, pad[3]; uint8_t src[4], dst[4]; uint16_t sport, dport; };
+struct acl_key6 { uint8_t proto, pad[3]; uint8_t src[16], dst[16]; uint16_t sport, dport; };
+union acl_key { struct acl_key4 v4; struct acl_key6 v6; };
+/* {L3 packet, key} => 4 or 6 after filling key from the packet, 0 if unreadable */
+int spd_key(const struct rte_mbuf *m, union acl_key *key);
+/* {spd, keys, families} => res[i] = index+1 of the matching policy, 0 = none */
+void spd_classify(const struct spd *spd, union acl_key *keys, const uint8_t *family,
+		  uint16_t n, uint32_t *res);
+
+/* ---- route.c: routes and neighbours, swapped under RCU ---- */
+struct fib_route { struct esp_dp_route r; uint8_t mac[6]; bool resolved; };
+struct fib {
+	struct rte_lpm *lpm4;
+	struct rte_lpm6 *lpm6;
+	uint32_t nroutes, nneigh;
+	struct fib_route *routes;
+	struct esp_dp_neighbor *neigh;
+};
+void fib_free(struct fib *f);
+
+/* ---- ports and workers ---- */
+struct port_counters { uint64_t rx, rx_bytes, tx, tx_bytes; };
+
+struct worker {
+	unsigned lcore;
+	unsigned rcu_id;
+	uint16_t nports;
+	uint16_t ports[DP_MAX_PORTS];
+	uint64_t drops[ESP_DP_DROP_MAX];
+	struct port_counters port[DP_MAX_PORTS];
+	/* crypto scratch for one batch */
+	struct rte_crypto_vec vec[DP_BURST];
+	struct rte_crypto_sgl sgl[DP_BURST];
+	struct rte_crypto_va_iova_ptr iv[DP_BURST], aad[DP_BURST], digest[DP_BURST];
+	int32_t status[DP_BURST];
+	uint8_t ivbuf[DP_BURST][16];
+	uint8_t aadbuf[DP_BURST][16];
+	uint8_t digbuf[DP_BURST][32];
+	/* random bytes for CBC IVs, refilled from getrandom() */
+	uint8_t rnd[4096];
+	uint32_t rnd_pos;
+} __rte_cache_aligned;
+
+struct dp_port {
+	bool used;
+	uint8_t role;
+	uint16_t port_id;
+	struct rte_ether_addr mac;
+	char name[32];
+};
+
+struct dp {
+	pthread_mutex_t lock;	/* serialises control calls */
+	bool eal_up, running;
+	struct rte_mempool *pool;
+	struct rte_rcu_qsbr *rcu;
+	struct dp_port ports[DP_MAX_PORTS];
+	struct sad *_Atomic sad;
+	struct spd *_Atomic spd[2];	/* [ESP_DP_DIR_IN], [ESP_DP_DIR_OUT] */
+	struct fib *_Atomic fib;
+	unsigned nworkers;
+	struct worker *workers;
+	atomic_bool stop;
+	uint32_t gen;		/* unique names for DPDK objects */
+};
+extern struct dp dp;
+
+/* Wait until no worker can still hold a pointer read before now. */
+void dp_rcu_wait(void);
+
+/* ---- stage functions ---- */
+/* classify.c: wan packets with an inbound SA go to sa_of[], the rest are dropped */
+uint16_t classify_wan(struct worker *w, const struct sad *sad, struct rte_mbuf **pkts, uint16_t n,
+		      struct sa **sa_of);
+/* classify.c: lan packets resolved against the outbound SPD */
+uint16_t classify_lan(struct worker *w, const struct spd *spd, const struct sad *sad,
+		      struct rte_mbuf **pkts, uint16_t n, struct sa **sa_of);
+uint16_t esp_inbound_policy_check(struct sa *sa, const struct spd *spd, struct rte_mbuf **pkts,
+				  uint16_t n, uint8_t *reason);
+sa_process_fn esp_inbound_fn(const struct sa *sa);
+sa_process_fn esp_outbound_fn(const struct sa *sa);
+void route_and_send(struct worker *w, const struct fib *fib, struct rte_mbuf **pkts, uint16_t n);
+
+/* Count and free one dropped packet. */
+static inline void dp_drop(struct worker *w, struct sa *sa, struct rte_mbuf *m, unsigned reason)
+{
+	w->drops[reason]++;
+	if (sa)
+		sa->rt->drops[reason]++;
+	rte_pktmbuf_free(m);
+}
+
+/* Stable partition used by every batch stage: status[i] == 0 keeps pkts[i] in front, otherwise
+ * it moves behind with reason status[i] - 1. Returns the number kept. */
+static inline uint16_t dp_partition(struct rte_mbuf **pkts, uint16_t n, const uint8_t *status,
+				    uint8_t *reason)
+{
+	struct rte_mbuf *bad[DP_BURST];
+	uint8_t why[DP_BURST];
+	uint16_t good = 0, nbad = 0;
+	for (uint16_t i = 0; i < n; i++) {
+		if (status[i] == 0) {
+			pkts[good++] = pkts[i];
+		} else {
+			bad[nbad] = pkts[i];
+			why[nbad++] = status[i] - 1;
+		}
+	}
+	for (uint16_t i = 0; i < nbad; i++) {
+		pkts[good + i] = bad[i];
+		reason[good + i] = why[i];
+	}
+	return good;
+}
+
+int worker_main(void *arg);
+
+/* stats.c */
+void stats_sum_ports(struct port_counters *out /* [DP_MAX_PORTS] */);
+
+#endif

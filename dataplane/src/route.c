@@ -1,0 +1,184 @@
+/* Routes and neighbours: LPM tables rebuilt on every replace, published under RCU. The last
+ * stage of both directions: L3 packet -> route -> neighbour MAC -> Ethernet header -> TX. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_lcore.h>
+#include <rte_lpm.h>
+#include <rte_lpm6.h>
+#include <rte_malloc.h>
+
+#include "internal.h"
+
+void fib_free(struct fib *f)
+{
+	if (!f)
+		return;
+	rte_lpm_free(f->lpm4);
+	rte_lpm6_free(f->lpm6);
+	rte_free(f->routes);
+	rte_free(f->neigh);
+	rte_free(f);
+}
+
+static const struct esp_dp_neighbor *neigh_find(const struct fib *f, uint8_t family, const uint8_t *ip,
+						uint16_t port)
+{
+	for (uint32_t i = 0; i < f->nneigh; i++) {
+		const struct esp_dp_neighbor *n = &f->neigh[i];
+		if (n->ip.family == family && n->port_id == port &&
+		    memcmp(n->ip.addr, ip, family == 4 ? 4 : 16) == 0)
+			return n;
+	}
+	return NULL;
+}
+
+static int fib_build(struct fib *f, const struct esp_dp_route *routes, uint32_t n,
+		     const struct esp_dp_neighbor *neigh, uint32_t m)
+{
+	char name[32];
+	f->routes = rte_zmalloc("espdp_routes", (n + 1) * sizeof(*f->routes), 0);
+	f->neigh = rte_zmalloc("espdp_neigh", (m + 1) * sizeof(*f->neigh), 0);
+	if (!f->routes || !f->neigh)
+		return dp_fail(ENOMEM, "out of memory for routes");
+	memcpy(f->neigh, neigh, m * sizeof(*neigh));
+	f->nneigh = m;
+	snprintf(name, sizeof(name), "espdp_lpm4_%u", ++dp.gen);
+	struct rte_lpm_config c4 = { .max_rules = n + 1, .number_tbl8s = 256 };
+	f->lpm4 = rte_lpm_create(name, (int)rte_socket_id(), &c4);
+	snprintf(name, sizeof(name), "espdp_lpm6_%u", ++dp.gen);
+	struct rte_lpm6_config c6 = { .max_rules = n + 1, .number_tbl8s = 1024 };
+	f->lpm6 = rte_lpm6_create(name, (int)rte_socket_id(), &c6);
+	if (!f->lpm4 || !f->lpm6)
+		return dp_fail(ENOMEM, "cannot create LPM tables");
+	for (uint32_t i = 0; i < n; i++) {
+		const struct esp_dp_route *r = &routes[i];
+		struct fib_route *fr = &f->routes[f->nroutes];
+		if (r->port_id >= DP_MAX_PORTS || !dp.ports[r->port_id].used)
+			return dp_fail(EINVAL, "routes[%u].port: port %u not added", i, r->port_id);
+		int rc;
+		if (r->dst.family == 4) {
+			uint32_t a;
+			memcpy(&a, r->dst.addr, 4);
+			if (r->dst.prefix_len > 32)
+				return dp_fail(EINVAL, "routes[%u].dst: prefix too long", i);
+			rc = rte_lpm_add(f->lpm4, rte_be_to_cpu_32(a), r->dst.prefix_len, f->nroutes);
+		} else if (r->dst.family == 6) {
+			if (r->dst.prefix_len > 128)
+				return dp_fail(EINVAL, "routes[%u].dst: prefix too long", i);
+			rc = rte_lpm6_add(f->lpm6, r->dst.addr, r->dst.prefix_len, f->nroutes);
+		} else {
+			return dp_fail(EINVAL, "routes[%u].dst: not an address", i);
+		}
+		if (rc < 0)
+			return dp_fail(-rc, "routes[%u]: cannot add to LPM", i);
+		fr->r = *r;
+		/* a gateway route's MAC is known now; a connected route looks up per packet */
+		if (r->via.family) {
+			const struct esp_dp_neighbor *nb = neigh_find(f, r->via.family, r->via.addr, r->port_id);
+			if (nb) {
+				memcpy(fr->mac, nb->mac, 6);
+				fr->resolved = true;
+			}
+		}
+		f->nroutes++;
+	}
+	return 0;
+}
+
+int esp_dp_routes_replace(const struct esp_dp_route *routes, uint32_t n,
+			  const struct esp_dp_neighbor *neigh, uint32_t m)
+{
+	dp_clear_error();
+	if ((n && !routes) || (m && !neigh))
+		return dp_fail(EINVAL, "routes/neighbors: NULL");
+	if (!dp.eal_up)
+		return dp_fail(ENODEV, "dataplane not initialised");
+	pthread_mutex_lock(&dp.lock);
+	struct fib *f = rte_zmalloc("espdp_fib", sizeof(*f), 0);
+	int rc = f ? fib_build(f, routes, n, neigh, m) : dp_fail(ENOMEM, "out of memory for routes");
+	if (rc) {
+		fib_free(f);
+	} else {
+		struct fib *old = atomic_exchange(&dp.fib, f);
+		dp_rcu_wait();
+		fib_free(old);
+	}
+	pthread_mutex_unlock(&dp.lock);
+	return rc;
+}
+
+/* {L3 packet} => 0 with the Ethernet header written and *port set, or a drop reason + 1 */
+static inline uint8_t route_one(const struct fib *f, struct rte_mbuf *m, uint16_t *port)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t nh;
+	uint8_t family;
+	const uint8_t *dst;
+	if ((p[0] >> 4) == 4) {
+		const struct rte_ipv4_hdr *ip = (const void *)p;
+		family = 4;
+		dst = (const uint8_t *)&ip->dst_addr;
+		if (!f || rte_lpm_lookup(f->lpm4, rte_be_to_cpu_32(ip->dst_addr), &nh) != 0)
+			return ESP_DP_DROP_no_route + 1;
+	} else {
+		const struct rte_ipv6_hdr *ip = (const void *)p;
+		family = 6;
+		dst = ip->dst_addr;
+		if (!f || rte_lpm6_lookup(f->lpm6, dst, &nh) != 0)
+			return ESP_DP_DROP_no_route + 1;
+	}
+	const struct fib_route *r = &f->routes[nh];
+	const uint8_t *mac;
+	if (r->resolved) {
+		mac = r->mac;
+	} else {
+		const struct esp_dp_neighbor *nb = r->r.via.family
+			? neigh_find(f, r->r.via.family, r->r.via.addr, r->r.port_id)
+			: neigh_find(f, family, dst, r->r.port_id);
+		if (!nb)
+			return ESP_DP_DROP_no_neighbor + 1;
+		mac = nb->mac;
+	}
+	struct rte_ether_hdr *eth = (void *)rte_pktmbuf_prepend(m, DP_ETH_LEN);
+	if (!eth)
+		return ESP_DP_DROP_no_room + 1;
+	memcpy(&eth->dst_addr, mac, 6);
+	eth->src_addr = dp.ports[r->r.port_id].mac;
+	eth->ether_type = rte_cpu_to_be_16(family == 4 ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
+	*port = r->r.port_id;
+	return 0;
+}
+
+void route_and_send(struct worker *w, const struct fib *f, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_mbuf *q[DP_MAX_PORTS][DP_BURST];	/* n <= DP_BURST */
+	uint16_t qn[DP_MAX_PORTS] = { 0 };
+	for (uint16_t i = 0; i < n; i++) {
+		uint16_t port = 0;
+		uint8_t st = route_one(f, pkts[i], &port);
+		if (st) {
+			dp_drop(w, NULL, pkts[i], st - 1u);
+			continue;
+		}
+		q[port][qn[port]++] = pkts[i];
+	}
+	for (uint16_t port = 0; port < DP_MAX_PORTS; port++) {
+		if (!qn[port])
+			continue;
+		uint64_t bytes = 0;
+		for (uint16_t k = 0; k < qn[port]; k++)
+			bytes += rte_pktmbuf_pkt_len(q[port][k]);
+		uint16_t sent = rte_eth_tx_burst(port, 0, q[port], qn[port]);
+		for (uint16_t k = sent; k < qn[port]; k++) {
+			bytes -= rte_pktmbuf_pkt_len(q[port][k]);
+			dp_drop(w, NULL, q[port][k], ESP_DP_DROP_tx_full);
+		}
+		w->port[port].tx += sent;
+		w->port[port].tx_bytes += bytes;
+	}
+}

@@ -1,0 +1,165 @@
+/* Counters: per SA (in the SA's runtime half), per port and per drop reason (per worker,
+ * summed on read). Plain 64-bit loads: each counter has a single writer. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include <jansson.h>
+
+#include "internal.h"
+
+void stats_sum_ports(struct port_counters *out)
+{
+	memset(out, 0, DP_MAX_PORTS * sizeof(*out));
+	for (unsigned k = 0; k < dp.nworkers; k++)
+		for (unsigned p = 0; p < DP_MAX_PORTS; p++) {
+			out[p].rx += dp.workers[k].port[p].rx;
+			out[p].rx_bytes += dp.workers[k].port[p].rx_bytes;
+			out[p].tx += dp.workers[k].port[p].tx;
+			out[p].tx_bytes += dp.workers[k].port[p].tx_bytes;
+		}
+}
+
+uint64_t esp_dp_rx_total(void)
+{
+	struct port_counters c[DP_MAX_PORTS];
+	uint64_t sum = 0;
+	if (!dp.workers)
+		return 0;
+	stats_sum_ports(c);
+	for (unsigned p = 0; p < DP_MAX_PORTS; p++)
+		sum += c[p].rx;
+	return sum;
+}
+
+static void sa_stats_fill(const struct sa *sa, struct esp_dp_sa_stats *s)
+{
+	const struct sa_runtime *rt = sa->rt;
+	memset(s, 0, sizeof(*s));
+	s->spi = sa->conf.spi;
+	s->dir = sa->dir;
+	s->dst = sa->conf.dst;
+	s->stopped = rt->stopped != 0;
+	s->packets = rt->packets;
+	s->bytes = rt->bytes;
+	s->last_used = rt->last_used;
+	s->seq = sa->dir == ESP_DP_DIR_IN ? rt->replay->top : atomic_load(&rt->seq);
+	s->replay_window = sa->conf.replay_window;
+	memcpy(s->drops, rt->drops, sizeof(s->drops));
+}
+
+int esp_dp_sa_stats(struct esp_dp_sa_stats *out, uint32_t cap)
+{
+	dp_clear_error();
+	if (cap && !out)
+		return dp_fail(EINVAL, "out: NULL");
+	pthread_mutex_lock(&dp.lock);	/* SAs are freed only under the lock */
+	const struct sad *t = atomic_load(&dp.sad);
+	uint32_t n = 0;
+	for (uint32_t k = 0; t && k <= t->mask && n < cap; k++)
+		if (t->slot[k])
+			sa_stats_fill(t->slot[k], &out[n++]);
+	pthread_mutex_unlock(&dp.lock);
+	return (int)n;
+}
+
+int esp_dp_port_stats(struct esp_dp_port_stats *out, uint32_t cap)
+{
+	struct port_counters c[DP_MAX_PORTS];
+	if (cap && !out)
+		return dp_fail(EINVAL, "out: NULL");
+	if (!dp.workers)
+		return 0;
+	stats_sum_ports(c);
+	uint32_t n = 0;
+	for (uint16_t p = 0; p < DP_MAX_PORTS && n < cap; p++) {
+		if (!dp.ports[p].used)
+			continue;
+		out[n] = (struct esp_dp_port_stats){ .port_id = p, .rx_packets = c[p].rx, .rx_bytes = c[p].rx_bytes,
+						     .tx_packets = c[p].tx, .tx_bytes = c[p].tx_bytes };
+		n++;
+	}
+	return (int)n;
+}
+
+int esp_dp_drop_stats(uint64_t *out, uint32_t cap)
+{
+	if (cap && !out)
+		return dp_fail(EINVAL, "out: NULL");
+	uint32_t n = cap < ESP_DP_DROP_MAX ? cap : ESP_DP_DROP_MAX;
+	memset(out, 0, n * sizeof(*out));
+	for (unsigned k = 0; dp.workers && k < dp.nworkers; k++)
+		for (uint32_t r = 0; r < n; r++)
+			out[r] += dp.workers[k].drops[r];
+	return (int)n;
+}
+
+static json_t *drops_json(const uint64_t *drops)
+{
+	json_t *o = json_object();
+	for (uint32_t r = 0; r < ESP_DP_DROP_MAX; r++)
+		json_object_set_new(o, esp_dp_drop_name(r), json_integer((json_int_t)drops[r]));
+	return o;
+}
+
+static void addr_str(const struct esp_dp_addr *a, char *buf, size_t len)
+{
+	inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->addr, buf, (socklen_t)len);
+}
+
+int esp_dp_stats_write_json(const char *path)
+{
+	dp_clear_error();
+	json_t *root = json_object(), *ports = json_array(), *sas = json_array();
+	struct port_counters c[DP_MAX_PORTS];
+	uint64_t drops[ESP_DP_DROP_MAX];
+	if (dp.workers)
+		stats_sum_ports(c);
+	else
+		memset(c, 0, sizeof(c));
+	for (uint16_t p = 0; p < DP_MAX_PORTS; p++) {
+		if (!dp.ports[p].used)
+			continue;
+		json_t *o = json_object();
+		json_object_set_new(o, "name", json_string(dp.ports[p].name));
+		json_object_set_new(o, "port", json_integer(p));
+		json_object_set_new(o, "rx_packets", json_integer((json_int_t)c[p].rx));
+		json_object_set_new(o, "rx_bytes", json_integer((json_int_t)c[p].rx_bytes));
+		json_object_set_new(o, "tx_packets", json_integer((json_int_t)c[p].tx));
+		json_object_set_new(o, "tx_bytes", json_integer((json_int_t)c[p].tx_bytes));
+		json_array_append_new(ports, o);
+	}
+	pthread_mutex_lock(&dp.lock);
+	const struct sad *t = atomic_load(&dp.sad);
+	for (uint32_t k = 0; t && k <= t->mask; k++) {
+		if (!t->slot[k])
+			continue;
+		struct esp_dp_sa_stats s;
+		char spi[16], dst[INET6_ADDRSTRLEN];
+		sa_stats_fill(t->slot[k], &s);
+		snprintf(spi, sizeof(spi), "0x%x", s.spi);
+		addr_str(&s.dst, dst, sizeof(dst));
+		json_t *o = json_object();
+		json_object_set_new(o, "spi", json_string(spi));
+		json_object_set_new(o, "dir", json_string(s.dir == ESP_DP_DIR_IN ? "in" : "out"));
+		json_object_set_new(o, "dst", json_string(dst));
+		json_object_set_new(o, "packets", json_integer((json_int_t)s.packets));
+		json_object_set_new(o, "bytes", json_integer((json_int_t)s.bytes));
+		/* a JSON number loses precision past 2^53: the sequence goes as a decimal string */
+		char seq[24];
+		snprintf(seq, sizeof(seq), "%llu", (unsigned long long)s.seq);
+		json_object_set_new(o, "seq", json_string(seq));
+		json_object_set_new(o, "stopped", json_boolean(s.stopped));
+		json_object_set_new(o, "drops", drops_json(s.drops));
+		json_array_append_new(sas, o);
+	}
+	pthread_mutex_unlock(&dp.lock);
+	esp_dp_drop_stats(drops, ESP_DP_DROP_MAX);
+	json_object_set_new(root, "ports", ports);
+	json_object_set_new(root, "sas", sas);
+	json_object_set_new(root, "drops", drops_json(drops));
+	int rc = json_dump_file(root, path, JSON_INDENT(2) | JSON_SORT_KEYS);
+	json_decref(root);
+	return rc ? dp_fail(EIO, "cannot write %s", path) : 0;
+}

@@ -1,0 +1,86 @@
+/* The worker loop: poll its ports, run each burst through its direction's stages, report
+ * RCU quiescence once per loop (the only point where it holds no table pointer). */
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_rcu_qsbr.h>
+
+#include "internal.h"
+
+static void drop_behind(struct worker *w, struct sa *sa, struct rte_mbuf **pkts, const uint8_t *reason,
+			uint16_t from, uint16_t to)
+{
+	for (uint16_t i = from; i < to; i++)
+		dp_drop(w, sa, pkts[i], reason[i]);
+}
+
+/* Runs of consecutive packets of one SA go through that SA's function together. */
+static uint16_t run_sas(struct worker *w, const struct spd *spd_in, struct rte_mbuf **pkts,
+			struct sa **sa_of, uint16_t n, struct rte_mbuf **out, uint16_t nout)
+{
+	uint8_t reason[DP_BURST];
+	for (uint16_t i = 0; i < n;) {
+		struct sa *sa = sa_of[i];
+		uint16_t j = i + 1;
+		while (j < n && sa_of[j] == sa)
+			j++;
+		if (!sa) {	/* bypass */
+			for (; i < j; i++)
+				out[nout++] = pkts[i];
+			continue;
+		}
+		uint16_t cnt = j - i;
+		uint16_t good = sa->process(sa, w, pkts + i, cnt, reason + i);
+		drop_behind(w, sa, pkts + i, reason + i, good, cnt);
+		if (sa->dir == ESP_DP_DIR_IN) {
+			uint16_t ok = esp_inbound_policy_check(sa, spd_in, pkts + i, good, reason + i);
+			drop_behind(w, sa, pkts + i, reason + i, ok, good);
+			good = ok;
+		}
+		for (uint16_t k = 0; k < good; k++)
+			out[nout++] = pkts[i + k];
+		i = j;
+	}
+	return nout;
+}
+
+static void handle_burst(struct worker *w, uint8_t role, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct sad *sad = atomic_load_explicit(&dp.sad, memory_order_acquire);
+	struct fib *fib = atomic_load_explicit(&dp.fib, memory_order_acquire);
+	struct sa *sa_of[DP_BURST];
+	struct rte_mbuf *out[DP_BURST];
+	uint16_t kept;
+	const struct spd *spd_in = atomic_load_explicit(&dp.spd[ESP_DP_DIR_IN], memory_order_acquire);
+	if (role == ESP_DP_ROLE_WAN) {
+		kept = classify_wan(w, sad, pkts, n, sa_of);
+	} else {
+		const struct spd *spd_out = atomic_load_explicit(&dp.spd[ESP_DP_DIR_OUT], memory_order_acquire);
+		kept = classify_lan(w, spd_out, sad, pkts, n, sa_of);
+	}
+	uint16_t nout = run_sas(w, spd_in, pkts, sa_of, kept, out, 0);
+	route_and_send(w, fib, out, nout);
+}
+
+int worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct rte_mbuf *pkts[DP_BURST];
+	rte_rcu_qsbr_thread_register(dp.rcu, w->rcu_id);
+	rte_rcu_qsbr_thread_online(dp.rcu, w->rcu_id);
+	while (!atomic_load_explicit(&dp.stop, memory_order_relaxed)) {
+		for (uint16_t k = 0; k < w->nports; k++) {
+			uint16_t port = w->ports[k];
+			uint16_t n = rte_eth_rx_burst(port, 0, pkts, DP_BURST);
+			if (n == 0)
+				continue;
+			w->port[port].rx += n;
+			for (uint16_t i = 0; i < n; i++)
+				w->port[port].rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+			handle_burst(w, dp.ports[port].role, pkts, n);
+		}
+		rte_rcu_qsbr_quiescent(dp.rcu, w->rcu_id);
+	}
+	rte_rcu_qsbr_thread_offline(dp.rcu, w->rcu_id);
+	rte_rcu_qsbr_thread_unregister(dp.rcu, w->rcu_id);
+	return 0;
+}
