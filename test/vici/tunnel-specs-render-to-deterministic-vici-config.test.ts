@@ -76,7 +76,7 @@ test('a hub renders one IKE config per spoke with its identity and subnets, shar
 	t.deepEqual(r.shared.map((s) => s.owners), [['@hub', '@spoke-1', '@spoke-2']]);
 });
 
-test('a remote-access gateway with certificates renders its pool, CA, key and the pool as selector', (t) => {
+test('a remote-access gateway with certificates renders its pool, CA, key and a per-client selector', (t) => {
 	const cert = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 	const ca = '-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n';
 	const key = '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n';
@@ -93,7 +93,7 @@ test('a remote-access gateway with certificates renders its pool, CA, key and th
 	t.deepEqual(c['remote'], { auth: 'pubkey', cacerts: [ca] });
 	t.deepEqual(r.keys, [{ type: 'any', data: key }]);
 	t.deepEqual(r.certs, [{ type: 'x509', flag: 'ca', data: ca }]);
-	t.deepEqual(c['children']['ra/phones']['remote_ts'], ['10.99.0.0/24']);
+	t.deepEqual(c['children']['ra/phones']['remote_ts'], ['dynamic'], 'narrowed to each client\'s virtual IP');
 	t.deepEqual(r.shared, []);
 });
 

@@ -245,9 +245,9 @@ export function specToVici(namespace: string, name: string, spec: IPsecTunnelSpe
 			out.children.push(n);
 		}
 	} else {
-		// Remote-access clients get their virtual IP as remote selector: charon narrows the
-		// configured selector to the assigned address, so the pool itself is the selector.
-		const remote = poolNames.length > 0 ? (spec.remoteAccess?.pools ?? remoteTs) : remoteTs;
+		// Remote-access clients: 'dynamic' is narrowed to the virtual IP each client was given,
+		// so every client gets a /32 policy of its own instead of all sharing the pool's.
+		const remote = poolNames.length > 0 ? ['dynamic'] : remoteTs;
 		out.conns[base] = conn(spec.remote.id, remote, base);
 		out.children.push(base);
 	}
