@@ -46,6 +46,8 @@ export class Informer<T extends KubeObject> {
 	readonly #handlers: Record<InformerEvent, Handler<T>[]> = { add: [], update: [], delete: [] };
 	#rv = '';
 	#stopped = true;
+	/** Bumped by every start/stop, so a loop left over from before a restart exits. */
+	#epoch = 0;
 	#abort: AbortController | undefined;
 	#wake: (() => void) | undefined;
 	#synced: Promise<void>;
@@ -77,13 +79,15 @@ export class Informer<T extends KubeObject> {
 	start(): Promise<void> {
 		if (this.#stopped) {
 			this.#stopped = false;
-			void this.#run();
+			this.#epoch += 1;
+			void this.#run(this.#epoch);
 		}
 		return this.#synced;
 	}
 
 	stop(): void {
 		this.#stopped = true;
+		this.#epoch += 1;
 		this.#abort?.abort();
 		this.#wake?.();
 	}
@@ -112,8 +116,9 @@ export class Informer<T extends KubeObject> {
 		this.#emit('delete', obj);
 	}
 
-	async #relist(): Promise<void> {
+	async #relist(epoch: number): Promise<void> {
 		const list = await this.#o.list();
+		if (epoch !== this.#epoch) return;
 		this.stats.lists += 1;
 		const seen = new Set<string>();
 		for (const item of list.items) {
@@ -137,7 +142,7 @@ export class Informer<T extends KubeObject> {
 	}
 
 	/** One watch request; resolves with the error that ended it (undefined = clean end). */
-	#watchOnce(): Promise<unknown> {
+	#watchOnce(epoch: number): Promise<unknown> {
 		return new Promise((resolve) => {
 			let gone = false;
 			const params: Record<string, string | number | boolean> = {
@@ -148,6 +153,7 @@ export class Informer<T extends KubeObject> {
 			if (this.#o.labelSelector) params.labelSelector = this.#o.labelSelector;
 			this.stats.watches += 1;
 			const onEvent = (type: string, obj: T & { code?: number }): void => {
+				if (epoch !== this.#epoch) return;
 				switch (type) {
 					case 'ADDED':
 					case 'MODIFIED':
@@ -170,19 +176,20 @@ export class Informer<T extends KubeObject> {
 				.watch(this.#o.path, params, onEvent, (err: unknown) => resolve(gone ? { code: 410 } : err ?? undefined))
 				.then((abort) => {
 					this.#abort = abort;
-					if (this.#stopped) abort.abort();
+					if (epoch !== this.#epoch) abort.abort();
 				})
 				.catch(resolve);
 		});
 	}
 
-	async #run(): Promise<void> {
+	async #run(epoch: number): Promise<void> {
 		let backoff = this.#o.minBackoffMs ?? 200;
-		while (!this.#stopped) {
+		const current = (): boolean => epoch === this.#epoch;
+		while (current()) {
 			try {
-				if (!this.#rv) await this.#relist();
-				const err = await this.#watchOnce();
-				if (this.#stopped) break;
+				if (!this.#rv) await this.#relist(epoch);
+				const err = await this.#watchOnce(epoch);
+				if (!current()) break;
 				if (err === undefined) {
 					backoff = this.#o.minBackoffMs ?? 200;
 					continue;
@@ -195,7 +202,7 @@ export class Informer<T extends KubeObject> {
 				}
 				throw e;
 			} catch (err) {
-				if (this.#stopped) break;
+				if (!current()) break;
 				this.#o.onError?.(err);
 				await this.#sleep(backoff);
 				backoff = Math.min(backoff * 2, this.#o.maxBackoffMs ?? 10_000);

@@ -27,7 +27,7 @@ test('invalid tunnels get 422 with a Status naming the field, on create and on u
 	t.is(schema.body.kind, 'Status');
 	t.is(schema.body.reason, 'Invalid');
 	t.regex(schema.body.message, /spec\.natTraversal: Unsupported value: "sometimes"/);
-	t.deepEqual(schema.body.details?.causes?.map((x) => x.field), ['spec.natTraversal']);
+	t.deepEqual(schema.body.details?.causes?.map((x: { field: string }) => x.field), ['spec.natTraversal']);
 
 	const cel = await custom.createNamespacedCustomObject({ ...crd, body: tunnel('bad', siteToSiteSpec({ auth: { psk: { secretRef: { name: 'a', key: 'k' } }, x509: { secretName: 'c' } } })) }).catch(rejection);
 	t.is(cel.code, 422);
@@ -38,5 +38,5 @@ test('invalid tunnels get 422 with a Status naming the field, on create and on u
 		.patchNamespacedCustomObject({ ...crd, name: 'good', body: { spec: { mtu: 100 } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch))
 		.catch(rejection);
 	t.is(update.code, 422);
-	t.deepEqual(update.body.details?.causes?.map((x) => x.field), ['spec.mtu']);
+	t.deepEqual(update.body.details?.causes?.map((x: { field: string }) => x.field), ['spec.mtu']);
 });
