@@ -1,17 +1,15 @@
 // A netlink socket of any protocol (NETLINK_ROUTE here; NETLINK_XFRM can use the same class)
 // opened through koffi, that never blocks Node's event loop.
 //
-// Why poll() on koffi's worker thread: Node cannot wrap a netlink fd in a net.Socket (libuv
-// sees an unknown handle type), and a timer that polls recv() either wastes wake-ups or adds
-// latency. So the fd is non-blocking, a blocking poll() on it (and on an eventfd used to wake
-// it for close) runs through koffi's `.async` on a worker thread, and when it returns the
-// main thread drains the socket with recv(MSG_DONTWAIT) and arms the next poll. The cost is
-// one libuv thread-pool thread parked in poll() per open socket.
+// Why poll() on a worker thread: Node cannot wrap a netlink fd in a net.Socket (libuv sees an
+// unknown handle type), and a timer that polls recv() either wastes wake-ups or adds latency.
+// So the fd is non-blocking, the process's FdPoller waits for it in poll() on a thread-pool
+// thread (koffi `.async`), and the main thread drains it with recv(MSG_DONTWAIT).
 //
 // Requests run one at a time (the kernel allows one dump per socket). Replies are matched by
-// sequence number; everything else — multicast notifications, including the ones our own
-// requests cause — goes to the message listeners. A receive-buffer overflow (ENOBUFS, a
-// truncated datagram, NLMSG_OVERRUN) means notifications were lost: the overrun listeners
+// port id and sequence number; everything else — multicast notifications, including the ones
+// our own requests cause — goes to the message listeners. A receive-buffer overflow (ENOBUFS,
+// a truncated datagram, NLMSG_OVERRUN) means notifications were lost: the overrun listeners
 // are told, and a level-based user re-dumps.
 import { createLogger } from '../log/logger.js';
 import type { Logger } from '../log/logger.js';
@@ -19,8 +17,10 @@ import { NLMSG_DONE, NLMSG_ERROR, NLMSG_OVERRUN, NLM_F_ACK, NLM_F_DUMP, NLM_F_DU
 import { decodeError, splitMessages } from './codec/netlink.js';
 import type { NlHeader, NlMessage } from './codec/netlink.js';
 import { NetlinkRequestError, NetlinkSocketError, isRtnlDecodeError } from './errors.js';
+import { sharedPoller } from './fd-poller.js';
+import type { FdPoller } from './fd-poller.js';
 import {
-	AF_NETLINK, EAGAIN, EFD_CLOEXEC, EFD_NONBLOCK, EINTR, ENOBUFS, MSG_DONTWAIT, MSG_TRUNC, POLLIN,
+	AF_NETLINK, EAGAIN, EINTR, ENOBUFS, MSG_DONTWAIT, MSG_TRUNC,
 	SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_RAW, SOL_SOCKET, SO_RCVBUF, SO_RCVBUFFORCE, loadLibc,
 } from './libc.js';
 import type { Libc } from './libc.js';
@@ -43,6 +43,8 @@ export interface NetlinkSocketOptions {
 	rcvbuf?: number;
 	/** how long a request may wait for its answer (ms); default 5000 */
 	requestTimeoutMs?: number;
+	/** default: the process's shared poller */
+	poller?: FdPoller;
 	logger?: Logger;
 }
 
@@ -68,8 +70,7 @@ export class NetlinkSocket {
 	readonly portid: number;
 	private readonly libc: Libc;
 	private readonly fd: number;
-	private readonly wakeFd: number;
-	private readonly pollFds = Buffer.alloc(16);
+	private readonly poller: FdPoller;
 	private readonly rbuf = Buffer.alloc(RECV_BUFFER);
 	private readonly log: Logger;
 	private readonly timeoutMs: number;
@@ -79,7 +80,6 @@ export class NetlinkSocket {
 	private pending: Pending | undefined;
 	private queue: Promise<unknown> = Promise.resolve();
 	private closed = false;
-	private polling = false;
 	/** counters for logs and tests */
 	readonly stats = { overruns: 0, decodeErrors: 0, staleReplies: 0 };
 
@@ -100,18 +100,12 @@ export class NetlinkSocket {
 			len.writeUInt32LE(sa.length, 0);
 			if (libc.getsockname(this.fd, sa, len) < 0) throw new NetlinkSocketError('getsockname', libc.errno());
 			this.portid = sa.readUInt32LE(4);
-			this.wakeFd = libc.eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-			if (this.wakeFd < 0) throw new NetlinkSocketError('eventfd', libc.errno());
 		} catch (e) {
 			libc.close(this.fd);
 			throw e;
 		}
-		// struct pollfd[2]: { int fd; short events; short revents; }
-		this.pollFds.writeInt32LE(this.fd, 0);
-		this.pollFds.writeInt16LE(POLLIN, 4);
-		this.pollFds.writeInt32LE(this.wakeFd, 8);
-		this.pollFds.writeInt16LE(POLLIN, 12);
-		this.arm();
+		this.poller = opts.poller ?? sharedPoller();
+		this.poller.watch(this.fd, () => this.drain());
 	}
 
 	/** Multicast notifications (and anything not a reply to our request). */
@@ -142,13 +136,7 @@ export class NetlinkSocket {
 		if (this.closed) return;
 		this.closed = true;
 		this.failPending(new NetlinkSocketError('request on a closed socket', EBADF));
-		if (this.polling) {
-			const one = Buffer.alloc(8);
-			one.writeBigUInt64LE(1n, 0);
-			this.libc.write(this.wakeFd, one, 8); // the worker's poll() returns; its callback closes the fds
-		} else {
-			this.closeFds();
-		}
+		this.poller.unwatch(this.fd, () => this.libc.close(this.fd));
 	}
 
 	private setRcvbuf(bytes: number): void {
@@ -189,30 +177,6 @@ export class NetlinkSocket {
 
 	private failPending(e: Error): void {
 		this.settle(e);
-	}
-
-	private arm(): void {
-		if (this.closed) {
-			this.closeFds();
-			return;
-		}
-		this.polling = true;
-		this.libc.poll.async(this.pollFds, 2, -1, (err: unknown) => {
-			this.polling = false;
-			if (this.closed) {
-				this.closeFds();
-				return;
-			}
-			if (err) this.log.error({ err }, 'netlink poll failed');
-			this.drain();
-			if (err) setTimeout(() => this.arm(), 100).unref();
-			else this.arm();
-		});
-	}
-
-	private closeFds(): void {
-		this.libc.close(this.fd);
-		this.libc.close(this.wakeFd);
 	}
 
 	private drain(): void {

@@ -17,6 +17,7 @@ import type { Route } from './codec/route.js';
 import { isRtnlDecodeError } from './errors.js';
 import { decodeEvent } from './events.js';
 import type { RtnlEvent } from './events.js';
+import type { FdPoller } from './fd-poller.js';
 import { NetlinkSocket } from './netlink-socket.js';
 
 export interface RtnlOptions {
@@ -25,6 +26,8 @@ export interface RtnlOptions {
 	/** subscribe to link, neighbour and IPv4/IPv6 route notifications; default true */
 	subscribe?: boolean;
 	rcvbuf?: number;
+	/** default: the process's shared poller */
+	poller?: FdPoller;
 	logger?: Logger;
 }
 
@@ -49,6 +52,7 @@ export class Rtnl {
 			...(opts.netns !== undefined ? { netns: opts.netns } : {}),
 			...(opts.rcvbuf !== undefined ? { rcvbuf: opts.rcvbuf } : {}),
 			...(opts.logger !== undefined ? { logger: opts.logger } : {}),
+			...(opts.poller !== undefined ? { poller: opts.poller } : {}),
 		});
 	}
 
