@@ -85,6 +85,7 @@ for (const [name, version, ike, esp, auth] of cases) {
 		t.deepEqual(a.localTs, ['10.1.0.0/24']);
 		t.deepEqual(a.remoteTs, ['10.2.0.0/24']);
 		t.true(r[`${name}.ping`]);
+		t.is(r[`${name}.statsIkeSas`], '1', 'stats counts the one IKE SA');
 		t.true(r[`${name}.upMs`] < 5000, `up in ${r[`${name}.upMs`]} ms`);
 	});
 

@@ -66,6 +66,8 @@ async function bringUp(name: string, specs: [IPsecTunnelSpec, IPsecTunnelSpec], 
 	await vici.initiate(a.client, { child });
 	await Promise.all([upA, upB]);
 	r.set(`${name}.upMs`, Date.now() - t0);
+	const st = await vici.stats(a.client);
+	r.set(`${name}.statsIkeSas`, (st['ikesas'] as Record<string, string> | undefined)?.['total']);
 	r.set(`${name}.ping`, ping('espvc-lana', '10.2.0.10'));
 	r.set(`${name}.sasA`, saFacts(await vici.listSas(a.client, { ike: child })));
 	r.set(`${name}.sasB`, saFacts(await vici.listSas(b.client, { ike: child })));
