@@ -1,0 +1,89 @@
+// Shared by the dataplane tests: run the esplane-dp runner over pcap files and Scapy helpers
+// (Debian's /usr/bin/python3, which has python3-scapy), read the stats JSON it writes.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repo = join(dirname(fileURLToPath(import.meta.url)), '../..');
+export const runnerPath = join(repo, 'dataplane/build/esplane-dp');
+export const python = '/usr/bin/python3';
+export const helpers = join(repo, 'test/dataplane');
+
+export interface Run {
+	code: number | null;
+	stdout: string;
+	stderr: string;
+}
+
+/** {command, args} => its exit code and output; never rejects on a non-zero exit */
+export function run(cmd: string, args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<Run> {
+	return new Promise((resolve, reject) => {
+		const child = spawn(cmd, args, { cwd: opts.cwd ?? repo, stdio: ['ignore', 'pipe', 'pipe'] });
+		let stdout = '';
+		let stderr = '';
+		child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+		child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+		const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
+		child.on('error', reject);
+		child.on('close', code => {
+			clearTimeout(timer);
+			resolve({ code, stdout, stderr });
+		});
+	});
+}
+
+/** EAL arguments every test uses: never the machine's NICs, no hugepages, no shared files */
+export function ealArgs(vdevs: string[]): string[] {
+	return ['-l', '0,1', '--no-pci', '--no-huge', '-m', '256', '--no-shconf', '--no-telemetry',
+		'--file-prefix', `espdp${process.pid}`, ...vdevs.flatMap(v => ['--vdev', v])];
+}
+
+/** The wan (port 0) and lan (port 1) pcap ports of the tests, reading *_in.pcap, writing *_out.pcap */
+export function pcapPorts(dir: string): string[] {
+	return [
+		`net_pcap0,rx_pcap=${join(dir, 'wan_in.pcap')},tx_pcap=${join(dir, 'wan_out.pcap')}`,
+		`net_pcap1,rx_pcap=${join(dir, 'lan_in.pcap')},tx_pcap=${join(dir, 'lan_out.pcap')}`,
+	];
+}
+
+export interface SaStats {
+	spi: string;
+	dir: 'in' | 'out';
+	dst: string;
+	packets: number;
+	bytes: number;
+	seq: string;
+	stopped: boolean;
+	drops: Record<string, number>;
+}
+
+export interface Stats {
+	ports: { name: string; port: number; rx_packets: number; tx_packets: number; rx_bytes: number; tx_bytes: number }[];
+	sas: SaStats[];
+	drops: Record<string, number>;
+}
+
+/** {dir with config.json and pcaps} => the runner's exit, output and final counters */
+export async function runDataplane(dir: string, idleMs = 400): Promise<Run & { stats?: Stats }> {
+	const statsPath = join(dir, 'stats.json');
+	const r = await run(runnerPath, ['--config', join(dir, 'config.json'), '--until-idle', String(idleMs),
+		'--stats-json', statsPath, '--log', join(dir, 'dp.log'), '--', ...ealArgs(pcapPorts(dir))]);
+	try {
+		return { ...r, stats: JSON.parse(readFileSync(statsPath, 'utf8')) as Stats };
+	} catch {
+		return r;
+	}
+}
+
+/** {name} => a fresh temporary directory and its remover */
+export function scratch(name: string): { dir: string; remove: () => void } {
+	const dir = mkdtempSync(join(tmpdir(), `espdp-${name}-`));
+	return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** only the non-zero entries, so assertions show what was counted */
+export function nonZero(counts: Record<string, number>): Record<string, number> {
+	return Object.fromEntries(Object.entries(counts).filter(([, v]) => v !== 0));
+}
