@@ -75,7 +75,13 @@ export function selectGateway(input: GatewayInput): GatewayDecision {
 		return { node: current, reason: `serving on ${current}`, moved: false, ...(ms !== undefined ? { recheckAfterMs: ms } : {}) };
 	}
 	const currentAdmitted = current !== undefined && admitted.some((n) => n.name === current);
-	const why = current === undefined ? undefined : currentAdmitted ? `node ${current} ${WHY[nodeHealth(current, nodes, heartbeats, now) as Exclude<NodeHealth, 'ok'>]}` : `node ${current} no longer matches gateway.nodeSelector`;
+	const exists = current !== undefined && nodes.some((n) => n.name === current);
+	const why =
+		current === undefined
+			? undefined
+			: currentAdmitted || !exists
+				? `node ${current} ${WHY[nodeHealth(current, nodes, heartbeats, now) as Exclude<NodeHealth, 'ok'>]}`
+				: `node ${current} no longer matches gateway.nodeSelector`;
 	const best = eligible.map((n) => ({ name: n.name, s: score(input.tunnelUid, n.name) })).sort((a, b) => (a.s < b.s ? 1 : a.s > b.s ? -1 : 0))[0];
 	if (!best) {
 		return {
