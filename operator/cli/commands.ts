@@ -1,6 +1,7 @@
 // The subcommand table of the esplane binary. Each role lives in its own module and is
 // imported lazily so `esplane version` does not load Kubernetes, koffi or DPDK.
 import { nodeCommands } from './node-commands.js';
+import { operatorCommand } from '../controller/command.js';
 
 type Command = { summary: string; run: (args: string[]) => Promise<number> };
 
@@ -20,6 +21,8 @@ for (const [name, command] of Object.entries(nodeCommands)) commands[name] = { s
 export function register(name: string, command: Command): void {
 	commands[name] = command;
 }
+
+register('operator', operatorCommand);
 
 function usage(): string {
 	const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);

@@ -61,6 +61,7 @@ export class Operator {
 	readonly #o: OperatorOptions;
 	#resync: NodeJS.Timeout | undefined;
 	#running = false;
+	#wasLeading = false;
 	readonly stats = { reconciles: 0, failures: 0, statusWrites: 0, metadataWrites: 0 };
 
 	constructor(options: OperatorOptions) {
@@ -147,6 +148,7 @@ export class Operator {
 	async #startControllers(): Promise<void> {
 		if (this.#running) return;
 		this.#running = true;
+		this.#wasLeading = true;
 		await Promise.all([this.secrets.start(), this.nodes.start(), this.leases.start()]);
 		await this.tunnels.start();
 		const events = eventRecorder(this.api, 'esplane-operator', (err) => this.log.warn({ err: String(err) }, 'event not written'));
@@ -184,6 +186,16 @@ export class Operator {
 		this.queue.stop();
 		for (const i of [this.tunnels, this.secrets, this.nodes, this.leases]) i.stop();
 		this.log.info({}, 'controllers stopped');
+	}
+
+	/** Controllers are running (this replica leads). */
+	get running(): boolean {
+		return this.#running;
+	}
+
+	/** This replica led at some point (so not running now means it lost leadership or stopped). */
+	get wasLeading(): boolean {
+		return this.#wasLeading;
 	}
 
 	/** Campaign for leadership; controllers run while leading. */
