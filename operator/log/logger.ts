@@ -6,6 +6,15 @@
 //      name ends in key/psk/secret/password/token, long 0x-hex strings, PEM private keys and
 //      raw byte buffers are replaced (see scrub.ts);
 //   3. a last pass over the finished line for key-looking hex, whatever path it came by.
+//
+// Levels, so that `info` is what an operator reads and `debug` is what a developer reads:
+//   error  an action failed and will not heal by itself (bad config, a Secret that cannot be
+//          used, the dataplane refusing an SA); someone has to look.
+//   warn   degraded but retrying (watch dropped, VICI reconnecting, an SA expired early).
+//   info   state changes, once each: tunnel up/down, SA installed/removed, leader elected,
+//          agent ready. Never per packet, never per poll.
+//   debug  every event and request behind those changes (netlink messages, VICI commands).
+//   trace  raw decoded structures, still scrubbed.
 // When ESPLANE_LOG_AUDIT_DIR is set, every logger of the process also appends every line (at
 // every level, down to trace) to `<dir>/<pid>.ndjson`, so `scripts/check-logs.mjs` can prove
 // that no line the test suite produced carries a planted key.

@@ -63,3 +63,15 @@ export function toNumber(c: Count | undefined): number {
 	if (c === undefined) return 0;
 	return typeof c === 'bigint' ? Number(c) : c;
 }
+
+const SEQ32_MAX = 0xffff_ffffn;
+const SEQ64_MAX = 0xffff_ffff_ffff_ffffn;
+
+/**
+ * Outbound sequence numbers an SA has left: the last number it may use (2^32-1, or 2^64-1
+ * with ESN; RFC 4303 3.3.3 forbids cycling) minus the last one it sent.
+ */
+export function seqRemaining(lastSent: bigint, esn: boolean): bigint {
+	const max = esn ? SEQ64_MAX : SEQ32_MAX;
+	return lastSent >= max ? 0n : max - lastSent;
+}

@@ -4,7 +4,7 @@
 // conventions: esplane_ prefix, counters end in _total, units in the name.
 import test from 'ava';
 import { Registry } from 'prom-client';
-import { createAgentMetrics, createOperatorMetrics, emptySnapshot } from '../../operator/metrics/index.js';
+import { createAgentMetrics, createOperatorMetrics, createProcessMetrics, emptySnapshot, seqRemaining } from '../../operator/metrics/index.js';
 import type { AgentSnapshot } from '../../operator/metrics/index.js';
 import { FAKE_DROP_NAMES, fakeSnapshot } from './fake-snapshot.js';
 
@@ -55,6 +55,7 @@ test('every family is esplane_-prefixed, counters end in _total, and names carry
 	const registry = new Registry();
 	createAgentMetrics({ dropNames: FAKE_DROP_NAMES, snapshot: fakeSnapshot, registry });
 	createOperatorMetrics({ registry });
+	createProcessMetrics({ role: 'agent', version: '0.1.0', registry, runtime: false });
 	const families = await registry.getMetricsAsJSON();
 	t.true(families.length >= 18);
 	for (const f of families) {
@@ -63,6 +64,26 @@ test('every family is esplane_-prefixed, counters end in _total, and names carry
 		if (String(f.type) === 'counter') t.regex(f.name, /_total$/, f.name);
 		else t.notRegex(f.name, /_total$/, f.name);
 		if (String(f.type) === 'histogram') t.regex(f.name, /_seconds$/, `${f.name}: histograms here measure time`);
-		if (/bytes|seconds|ratio/.test(f.help.toLowerCase()) && String(f.type) !== 'counter') t.regex(f.name, /_(bytes|seconds|ratio|state|remaining|leader)$/, f.name);
+		if (/bytes|seconds|ratio/.test(f.help.toLowerCase()) && String(f.type) !== 'counter') t.regex(f.name, /_(bytes|seconds|ratio|state|remaining|leader|info)$/, f.name);
 	}
+});
+
+test('sequence-number headroom counts down to 0 at 2^32-1, or 2^64-1 with ESN, and never below', (t) => {
+	const cases: Array<[bigint, boolean, bigint]> = [
+		[0n, false, 4_294_967_295n],
+		[4_294_967_294n, false, 1n],
+		[4_294_967_295n, false, 0n],
+		[5_000_000_000n, false, 0n],
+		[4_294_967_295n, true, 18_446_744_069_414_584_320n],
+		[18_446_744_073_709_551_615n, true, 0n],
+	];
+	for (const [seq, esn, left] of cases) t.is(seqRemaining(seq, esn), left, `${seq} esn=${esn}`);
+});
+
+test('the process registry says which version and role answered, with Node runtime metrics', async (t) => {
+	const registry = createProcessMetrics({ role: 'operator', version: '9.9.9' });
+	t.deepEqual((await values(registry, 'esplane_build_info'))[0], { labels: { version: '9.9.9', role: 'operator' }, value: 1 });
+	const names = (await registry.getMetricsAsJSON()).map((m) => m.name);
+	t.true(names.includes('process_cpu_user_seconds_total'));
+	t.true(names.includes('nodejs_eventloop_lag_seconds'));
 });
