@@ -238,10 +238,10 @@ export class ViciClient extends EventEmitter<ViciClientEvents> {
 			const ex = this.current;
 			if (ex?.kind === 'stream' && ex.phase === 'command' && name === ex.streamEvent) {
 				ex.items.push(msg);
-				ex.onItem?.(msg);
+				if (ex.onItem) this.deliver(name, () => ex.onItem?.(msg));
 				if (!this.subscriptions.has(name)) return;
 			}
-			this.emit('event', name, msg);
+			this.deliver(name, () => this.emit('event', name, msg));
 			return;
 		}
 		const ex = this.current;
@@ -278,6 +278,15 @@ export class ViciClient extends EventEmitter<ViciClientEvents> {
 				break;
 		}
 		throw new ViciDecodeError(`packet type ${p.type} does not answer ${ex.label}`, 0);
+	}
+
+	/** Run a caller's listener; its exception is logged, never taken for a protocol error. */
+	private deliver(event: string, fn: () => void): void {
+		try {
+			fn();
+		} catch (err) {
+			this.log.error({ err, event }, 'vici event listener threw');
+		}
 	}
 
 	// ------------------------------------------------------------ connection

@@ -94,3 +94,24 @@ test('garbage from the server is a protocol error that reconnects, not a crash',
 	await c.waitConnected();
 	t.is((await c.request('version'))['version'], '5.9.8');
 });
+
+test('an event listener that throws is logged, and the connection carries on', async (t) => {
+	const server = new FakeViciServer({ version: () => ({ version: '5.9.8' }) });
+	await server.listen();
+	const c = new ViciClient({ path: server.path, logger: log });
+	t.teardown(async () => {
+		c.close();
+		await server.dispose();
+	});
+	await c.start();
+	await c.subscribe('ike-updown');
+	let disconnected = false;
+	c.on('disconnected', () => (disconnected = true));
+	c.on('event', () => {
+		throw new Error('listener bug');
+	});
+	server.broadcast('ike-updown', { up: 'yes' });
+	t.is((await c.request('version'))['version'], '5.9.8');
+	t.false(disconnected);
+	t.is(server.connections, 1);
+});

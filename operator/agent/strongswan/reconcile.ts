@@ -73,20 +73,22 @@ export class CharonReconciler {
 		this.maxRetryMs = opts.maxRetryMs ?? 30_000;
 		this.retryDelay = this.retryMs;
 		this.onReport = opts.onReport;
-		this.client.on('reconnected', this.onReconnected);
+		this.client.on('connected', this.onConnected);
 	}
 
-	private readonly onReconnected = (): void => {
-		// charon may have restarted with nothing loaded: forget, observe, load it all again.
+	private readonly onConnected = ({ reconnect }: { reconnect: boolean }): void => {
+		// A new connection may be a new charon with nothing loaded: forget what we applied,
+		// observe, load it all again. (The first connection also runs a pass, so tunnels set
+		// before charon was reachable do not wait for a retry timer.)
 		this.applied.clear();
 		this.keyIds.clear();
-		this.log.info({ tunnels: this.desired.size }, 'charon reconnected, re-applying desired config');
+		if (reconnect) this.log.info({ tunnels: this.desired.size }, 'charon reconnected, re-applying desired config');
 		void this.reconcile().catch(() => undefined);
 	};
 
 	stop(): void {
 		this.stopped = true;
-		this.client.off('reconnected', this.onReconnected);
+		this.client.off('connected', this.onConnected);
 		if (this.retryTimer) clearTimeout(this.retryTimer);
 	}
 
