@@ -1,4 +1,4 @@
-// The chart carries copies: its CRD (charts/esplane/crds/) must equal the generated one in
+// The chart carries copies of files that live elsewhere: its CRD (charts/esplane/crds/) must equal the generated one in
 // crds/, its files/strongswan.conf must equal config/strongswan/strongswan.conf (the one the
 // strongSwan tests run charon with), and the charon ConfigMap must carry it, with a VICI
 // socket in the directory the chart shares between charon and the agent.
@@ -36,4 +36,13 @@ test("charon's ConfigMap carries config/strongswan/strongswan.conf and its VICI 
 	for (const c of ['agent', 'charon']) {
 		t.is(containers.find((x) => x.name === c)?.volumeMounts?.find((m) => m.name === 'vici')?.mountPath, dir, c);
 	}
+});
+
+test('the Grafana dashboard ConfigMap carries dashboards/esplane.json', (t) => {
+	const file = readFileSync(join(CHART, 'files/grafana-dashboard.json'), 'utf8');
+	t.is(file, readFileSync(join(ROOT, 'dashboards/esplane.json'), 'utf8'), 'copy with: cp dashboards/esplane.json charts/esplane/files/grafana-dashboard.json');
+	t.false(render().some((o) => o.metadata.name === 'esplane-grafana-dashboard'), 'off by default');
+	const cm = find(render(['ci/monitoring-values.yaml']), 'ConfigMap', 'esplane-grafana-dashboard') as K8sObject & { data: Record<string, string> };
+	t.deepEqual(JSON.parse(cm.data['esplane.json'] ?? ''), JSON.parse(file));
+	t.is((cm.metadata['labels'] as Record<string, string>)['grafana_dashboard'], '1');
 });
