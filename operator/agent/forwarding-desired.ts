@@ -6,6 +6,7 @@ import {
 	AF_INET, AF_INET6, NTF_PROXY, NUD_DELAY, NUD_FAILED, NUD_INCOMPLETE, NUD_NOARP, NUD_PERMANENT, NUD_PROBE,
 	NUD_REACHABLE, NUD_STALE, RTN_UNICAST, RT_TABLE_MAIN,
 } from '../rtnl/codec/constants.js';
+import { canonicalIp } from '../rtnl/codec/address.js';
 import type { Link } from '../rtnl/codec/link.js';
 import type { Neighbor } from '../rtnl/codec/neigh.js';
 import type { Route } from '../rtnl/codec/route.js';
@@ -27,7 +28,8 @@ export function portsByIfindex(links: readonly Link[], interfaces: Readonly<Reco
 	return out;
 }
 
-export const neighborKey = (n: Pick<NeighborEntry, 'ip' | 'port'>): string => `${n.port}|${n.ip}`;
+// keys compare addresses in one spelling, so a dataplane that prints "2001:DB8::1" does not churn
+export const neighborKey = (n: Pick<NeighborEntry, 'ip' | 'port'>): string => `${n.port}|${canonicalIp(n.ip)}`;
 
 /**
  * {kernel neighbours, ifindex => port, configured fallbacks} => the dataplane's neighbours on
@@ -81,7 +83,10 @@ export function desiredRoutes(kernel: readonly Route[], ports: ReadonlyMap<numbe
 	return [...best.values()].map((b) => b.entry).sort(byKey(routeKey));
 }
 
-const routeKey = (r: RouteEntry): string => `${r.dst}|${r.port}|${r.via ?? ''}`;
+const routeKey = (r: RouteEntry): string => {
+	const [addr = '', len = ''] = r.dst.split('/');
+	return `${canonicalIp(addr)}/${len}|${r.port}|${r.via === undefined ? '' : canonicalIp(r.via)}`;
+};
 
 function byKey<T>(key: (t: T) => string): (a: T, b: T) => number {
 	return (a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);

@@ -9,7 +9,8 @@ import type { Logger } from '../log/logger.js';
 import { RT_TABLE_MAIN } from '../rtnl/codec/constants.js';
 import type { RtnlEvent } from '../rtnl/events.js';
 import { Rtnl } from '../rtnl/rtnl.js';
-import { desiredNeighbors, desiredRoutes, diffNeighbors, mergeRoutes, portsByIfindex } from './forwarding-desired.js';
+import { UnknownPortError } from './forwarding-errors.js';
+import { desiredNeighbors, desiredRoutes, diffNeighbors, mergeRoutes, neighborKey, portsByIfindex } from './forwarding-desired.js';
 
 export interface ForwardingMirrorOptions {
 	control: ForwardingControl;
@@ -34,6 +35,8 @@ export interface ForwardingMirrorStats {
 	neighborDels: number;
 	routeReplaces: number;
 	failures: number;
+	/** neighbours the dataplane refused (bad input): counted, logged once, retried next reconcile */
+	neighborRejects: number;
 	events: number;
 	overruns: number;
 }
@@ -41,7 +44,7 @@ export interface ForwardingMirrorStats {
 const MAX_BACKOFF_MS = 5000;
 
 export class ForwardingMirror {
-	readonly stats: ForwardingMirrorStats = { reconciles: 0, neighborPuts: 0, neighborDels: 0, routeReplaces: 0, failures: 0, events: 0, overruns: 0 };
+	readonly stats: ForwardingMirrorStats = { reconciles: 0, neighborPuts: 0, neighborDels: 0, routeReplaces: 0, failures: 0, neighborRejects: 0, events: 0, overruns: 0 };
 	private readonly control: ForwardingControl;
 	private readonly interfaces: Readonly<Record<string, string>>;
 	private readonly mirrored: ReadonlySet<string>;
@@ -59,6 +62,7 @@ export class ForwardingMirror {
 	private unsubscribe: (() => void)[] = [];
 	private stopped = false;
 	private backoffMs = 0;
+	private readonly rejected = new Set<string>();
 
 	constructor(opts: ForwardingMirrorOptions) {
 		this.control = opts.control;
@@ -114,7 +118,7 @@ export class ForwardingMirror {
 			this.ports = portsByIfindex((await this.rtnl.dumpLinks()).items, this.interfaces);
 			ifindex = this.ifindexOf(port);
 		}
-		if (ifindex === undefined) throw new Error(`no exception interface for port ${port}`);
+		if (ifindex === undefined) throw new UnknownPortError(port);
 		await this.rtnl.resolve(ifindex, ip);
 		// the kernel does not announce NONE -> INCOMPLETE; look, so the dataplane learns the
 		// next hop is being resolved (it is mirrored as an entry without a MAC)
@@ -182,9 +186,19 @@ export class ForwardingMirror {
 
 		const nd = diffNeighbors(this.control.listNeighbors(), desiredNeighbors(neighbors.items, this.ports, this.fallback), this.mirrored);
 		for (const n of nd.del) this.control.delNeighbor(n);
-		for (const n of nd.put) this.control.putNeighbor(n);
 		this.stats.neighborDels += nd.del.length;
-		this.stats.neighborPuts += nd.put.length;
+		for (const n of nd.put) {
+			// one neighbour the dataplane refuses must not hold back the others
+			try {
+				this.control.putNeighbor(n);
+				this.stats.neighborPuts++;
+				this.rejected.delete(neighborKey(n));
+			} catch (err) {
+				this.stats.neighborRejects++;
+				if (!this.rejected.has(neighborKey(n))) this.log.warn({ err, ip: n.ip, port: n.port }, 'neighbour refused by the dataplane');
+				this.rejected.add(neighborKey(n));
+			}
+		}
 
 		const table = mergeRoutes(this.control.listRoutes(), desiredRoutes(routes.items, this.ports), this.mirrored);
 		if (table) {

@@ -100,6 +100,14 @@ test('the neighbour diff puts what is missing or changed, deletes what is gone, 
 	t.deepEqual(diffNeighbors(desired, desired, mirrored), { put: [], del: [] });
 });
 
+test('addresses compare in one spelling: a dataplane that prints IPv6 differently causes no churn', (t) => {
+	const mirrored = new Set(['wan']);
+	const current = [{ ip: '2001:DB8:0:0:0:0:0:2', mac: '02:00:00:00:00:02', port: 'wan' }];
+	const desired = [{ ip: '2001:db8::2', mac: '02:00:00:00:00:02', port: 'wan' }];
+	t.deepEqual(diffNeighbors(current, desired, mirrored), { put: [], del: [] });
+	t.is(mergeRoutes([{ dst: '2001:DB8:0::/32', port: 'wan', via: 'FE80::1' }], [{ dst: '2001:db8::/32', port: 'wan', via: 'fe80::1' }], mirrored), null);
+});
+
 test('the route merge replaces only the mirrored ports routes, and answers null when nothing changed', (t) => {
 	const mirrored = new Set(['wan']);
 	const lan = { dst: '10.1.0.0/24', port: 'lan' };

@@ -77,3 +77,10 @@ export function macToBytes(mac: string): Buffer {
 	if (!/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2})*$/.test(mac)) throw new RtnlEncodeError(`not a link-layer address: ${JSON.stringify(mac)}`);
 	return Buffer.from(mac.split(':').map((x) => parseInt(x, 16)));
 }
+
+/** {address in any valid spelling} => the one spelling bytesToIp produces; anything else unchanged */
+export function canonicalIp(ip: string): string {
+	if (isIP(ip) === 0 || (isIP(ip) === 6 && ip.includes('.'))) return ip;
+	const { family, bytes } = ipToBytes(ip);
+	return bytesToIp('address', family, bytes);
+}
