@@ -46,13 +46,14 @@ static uint16_t esp_outbound_tunnel(struct sa *sa, struct worker *w, struct rte_
 	uint8_t ip_len = sa->outer_family == 4 ? sizeof(struct rte_ipv4_hdr) : sizeof(struct rte_ipv6_hdr);
 	uint8_t esp_at = ip_len + (sa->udp ? sizeof(struct rte_udp_hdr) : 0);
 	uint64_t seq_max = sa->esn ? UINT64_MAX : UINT32_MAX;
-	uint64_t seq0 = rt->stopped ? 0 : atomic_fetch_add(&rt->seq, n);
+	bool reserved = !rt->stopped;
+	uint64_t seq0 = reserved ? atomic_fetch_add(&rt->seq, n) : 0;
 
+	uint64_t used = 0;	/* sequence numbers given to packets, from seq0 + 1 */
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint32_t inner_len = rte_pktmbuf_pkt_len(m);
-		uint64_t seq = seq0 + 1 + i;
-		status[i] = 0;
+		uint64_t seq = seq0 + 1 + used;
 		if (rt->stopped) {
 			status[i] = rt->stopped;
 			continue;
@@ -67,6 +68,7 @@ static uint16_t esp_outbound_tunnel(struct sa *sa, struct worker *w, struct rte_
 			status[i] = rt->stopped;
 			continue;
 		}
+		used++;
 		uint8_t next_hdr = (rte_pktmbuf_mtod(m, uint8_t *)[0] >> 4) == 4 ? IPPROTO_IPIP : IPPROTO_IPV6;
 		uint32_t pad = (sa->block - (inner_len + 2) % sa->block) % sa->block;
 		uint32_t ct_len = inner_len + pad + 2;
@@ -134,6 +136,12 @@ static uint16_t esp_outbound_tunnel(struct sa *sa, struct worker *w, struct rte_
 		rt->bytes += inner_len;
 	}
 
+	/* hand back the numbers reserved for packets dropped before they got one, so the
+	 * counter says the last number really sent (it is written back to the kernel) */
+	if (reserved && used < n) {
+		uint64_t expect = seq0 + n;
+		atomic_compare_exchange_strong(&rt->seq, &expect, seq0 + used);
+	}
 	if (nop) {
 		struct rte_crypto_sym_vec vec = { .num = nop, .src_sgl = w->sgl, .iv = w->iv,
 						  .digest = w->digest, .aad = w->aad, .status = w->status };

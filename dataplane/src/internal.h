@@ -136,6 +136,7 @@ struct fib {
 	struct rte_lpm *lpm4;
 	struct rte_lpm6 *lpm6;
 	uint32_t nroutes, nneigh;
+	int32_t default_route[2];	/* /0 routes (LPM takes depths >= 1): [v4], [v6]; -1 none */
 	struct fib_route *routes;
 	struct esp_dp_neighbor *neigh;
 };

@@ -46,6 +46,7 @@ static int fib_build(struct fib *f, const struct esp_dp_route *routes, uint32_t 
 	if (!f->routes || !f->neigh)
 		return dp_fail(ENOMEM, "out of memory for routes");
 	memcpy(f->neigh, neigh, m * sizeof(*neigh));
+	f->default_route[0] = f->default_route[1] = -1;
 	f->nneigh = m;
 	snprintf(name, sizeof(name), "espdp_lpm4_%u", ++dp.gen);
 	struct rte_lpm_config c4 = { .max_rules = n + 1, .number_tbl8s = 256 };
@@ -60,8 +61,10 @@ static int fib_build(struct fib *f, const struct esp_dp_route *routes, uint32_t 
 		struct fib_route *fr = &f->routes[f->nroutes];
 		if (r->port_id >= DP_MAX_PORTS || !dp.ports[r->port_id].used)
 			return dp_fail(EINVAL, "routes[%u].port: port %u not added", i, r->port_id);
-		int rc;
-		if (r->dst.family == 4) {
+		int rc = 0;
+		if (r->dst.prefix_len == 0 && (r->dst.family == 4 || r->dst.family == 6)) {
+			f->default_route[r->dst.family == 6] = (int32_t)f->nroutes;
+		} else if (r->dst.family == 4) {
 			uint32_t a;
 			memcpy(&a, r->dst.addr, 4);
 			if (r->dst.prefix_len > 32)
@@ -123,14 +126,24 @@ static inline uint8_t route_one(const struct fib *f, struct rte_mbuf *m, uint16_
 		const struct rte_ipv4_hdr *ip = (const void *)p;
 		family = 4;
 		dst = (const uint8_t *)&ip->dst_addr;
-		if (!f || rte_lpm_lookup(f->lpm4, rte_be_to_cpu_32(ip->dst_addr), &nh) != 0)
+		if (!f)
 			return ESP_DP_DROP_no_route + 1;
+		if (rte_lpm_lookup(f->lpm4, rte_be_to_cpu_32(ip->dst_addr), &nh) != 0) {
+			if (f->default_route[0] < 0)
+				return ESP_DP_DROP_no_route + 1;
+			nh = (uint32_t)f->default_route[0];
+		}
 	} else {
 		const struct rte_ipv6_hdr *ip = (const void *)p;
 		family = 6;
 		dst = ip->dst_addr;
-		if (!f || rte_lpm6_lookup(f->lpm6, dst, &nh) != 0)
+		if (!f)
 			return ESP_DP_DROP_no_route + 1;
+		if (rte_lpm6_lookup(f->lpm6, dst, &nh) != 0) {
+			if (f->default_route[1] < 0)
+				return ESP_DP_DROP_no_route + 1;
+			nh = (uint32_t)f->default_route[1];
+		}
 	}
 	const struct fib_route *r = &f->routes[nh];
 	const uint8_t *mac;

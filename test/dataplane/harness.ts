@@ -87,3 +87,24 @@ export function scratch(name: string): { dir: string; remove: () => void } {
 export function nonZero(counts: Record<string, number>): Record<string, number> {
 	return Object.fromEntries(Object.entries(counts).filter(([, v]) => v !== 0));
 }
+
+/** {pcap file} => its frames (classic libpcap format, as net_pcap writes it) */
+export function pcapFrames(path: string): Buffer[] {
+	const buf = readFileSync(path);
+	const frames: Buffer[] = [];
+	for (let off = 24; off + 16 <= buf.length;) {
+		const len = buf.readUInt32LE(off + 8);
+		frames.push(buf.subarray(off + 16, off + 16 + len));
+		off += 16 + len;
+	}
+	return frames;
+}
+
+/** {Ethernet frame} => true when it carries ESP (IP protocol 50 or UDP to 4500) */
+export function isEsp(frame: Buffer): boolean {
+	const type = frame.readUInt16BE(12);
+	const proto = type === 0x0800 ? frame[23] : type === 0x86dd ? frame[20] : -1;
+	if (proto === 50) return true;
+	const l4 = type === 0x0800 ? 14 + ((frame[14] ?? 0) & 15) * 4 : 54;
+	return proto === 17 && frame.readUInt16BE(l4 + 2) === 4500;
+}
