@@ -97,7 +97,7 @@ for (const mode of [{ name: 'dpdk', values: [] }, { name: 'kernel', values: ['ci
 		t.deepEqual(charon.command, ['/usr/lib/ipsec/charon']);
 		t.is(mount(charon, 'vici'), '/run');
 		t.is(mount(agent, 'vici'), '/run');
-		t.is(env(agent, 'ESPLANE_VICI_SOCKET'), 'unix:///run/charon.vici');
+		t.is(env(agent, 'ESPLANE_VICI'), '/run/charon.vici');
 		t.is(pod.volumes?.find((v) => v.name === 'vici')?.emptyDir?.medium, 'Memory');
 		t.is(mount(charon, 'strongswan-conf'), '/etc/strongswan.conf');
 		t.is(pod.volumes?.find((v) => v.name === 'strongswan-conf')?.configMap?.name, 'esplane-strongswan');

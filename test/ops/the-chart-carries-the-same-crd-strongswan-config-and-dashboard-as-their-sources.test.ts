@@ -30,7 +30,7 @@ test("charon's ConfigMap carries config/strongswan/strongswan.conf and its VICI 
 	const ds = find(objs, 'DaemonSet', 'esplane-agent') as K8sObject & { spec: { template: { spec: { containers: C[] } } } };
 	const containers = ds.spec.template.spec.containers;
 	const agentEnv = containers.find((c) => c.name === 'agent')?.env ?? [];
-	t.is(agentEnv.find((e) => e.name === 'ESPLANE_VICI_SOCKET')?.value, socket);
+	t.is(socket, `unix://${agentEnv.find((e) => e.name === 'ESPLANE_VICI')?.value ?? ''}`);
 	// The socket's directory is the shared volume in both containers.
 	const dir = (socket ?? '').replace(/^unix:\/\//, '').replace(/\/[^/]+$/, '');
 	for (const c of ['agent', 'charon']) {

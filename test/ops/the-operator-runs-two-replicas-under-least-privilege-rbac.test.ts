@@ -11,16 +11,17 @@ const rules = (o: K8sObject) => (o as K8sObject & { rules: Rule[] }).rules;
 const verbsOn = (rs: Rule[], group: string, resource: string) =>
 	rs.filter((r) => r.apiGroups.includes(group) && r.resources.includes(resource)).flatMap((r) => r.verbs).sort();
 
-test('the operator runs two replicas with leader election, spread over nodes, non-root and read-only', (t) => {
+test('the operator runs two replicas with leader election identities, spread over nodes, non-root and read-only', (t) => {
 	const objs = render();
 	const d = find(objs, 'Deployment', 'esplane-operator') as K8sObject & { spec: Record<string, any> };
 	t.is(d.spec['replicas'], 2);
 	const pod = d.spec['template'].spec;
 	const c = pod.containers[0];
 	t.deepEqual(c.args, ['operator']);
-	const env = Object.fromEntries((c.env as Array<{ name: string; value?: string }>).map((e) => [e.name, e.value]));
-	t.is(env['ESPLANE_LEADER_ELECTION'], 'true');
-	t.is(env['ESPLANE_LEADER_ELECTION_LEASE'], 'esplane-operator');
+	// Leader election identity and Lease namespace come from the downward API.
+	const env = Object.fromEntries((c.env as Array<{ name: string; valueFrom?: { fieldRef: { fieldPath: string } } }>).map((e) => [e.name, e.valueFrom?.fieldRef.fieldPath]));
+	t.is(env['POD_NAME'], 'metadata.name');
+	t.is(env['POD_NAMESPACE'], 'metadata.namespace');
 	t.is(pod.serviceAccountName, 'esplane-operator');
 	t.true(pod.securityContext.runAsNonRoot);
 	t.true(c.securityContext.readOnlyRootFilesystem);
