@@ -1,8 +1,9 @@
-// One hub charon serves two tunnels rendered from specs: a hub-and-spoke tunnel (remote
+// One hub charon serves three tunnels rendered from specs: a hub-and-spoke tunnel (remote
 // %any, one IKE config per spoke identity and subnets, like a Libreswan right=%any hub)
-// and a remote-access tunnel that hands virtual IPs out of a pool. Two spokes start their
-// tunnels on load; a road-warrior charon (the phone/laptop stand-in) authenticates with a
-// certificate, gets an address from the pool and reaches a host on the hub's LAN.
+// and two remote-access tunnels that hand virtual IPs out of pools — one for clients with
+// certificates, one for EAP-MSCHAPv2 users. Two spokes start their tunnels on load; a
+// road-warrior charon (certificate) and a phone stand-in (user name and password) each get
+// an address from their pool and reach a host on the hub's LAN.
 // The guest side is hub-and-remote-access.guest.ts.
 import test from 'ava';
 import { readFileSync, rmSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { PLANTED_PSKS } from '../helpers/planted-secrets.js';
 import { makeTestCa, type TestCert } from './test-ca.js';
 import { secretsInLogs } from './secrets-in-logs.js';
 
+const EAP_PASSWORD = 'esplane-planted-eap-password-Qr4s';
 let run: UmlResult;
 let r: Record<string, any> = {};
 let certs: { hub: TestCert; rw: TestCert };
@@ -24,6 +26,7 @@ test.before(async () => {
 		timeoutMs: 90_000,
 		env: {
 			ESPVC_PSK: PLANTED_PSKS.roadWarrior,
+			ESPVC_EAP_PASSWORD: EAP_PASSWORD,
 			ESPVC_CA: join(caDir, 'ca.pem'),
 			ESPVC_HUB_CERT: join(caDir, 'hub.example.pem'), ESPVC_HUB_KEY: join(caDir, 'hub.example.key'), ESPVC_HUB_DN: certs.hub.dn,
 			ESPVC_RW_CERT: join(caDir, 'rw.example.pem'), ESPVC_RW_KEY: join(caDir, 'rw.example.key'), ESPVC_RW_DN: certs.rw.dn,
@@ -41,12 +44,12 @@ test.after.always(() => {
 	if (run && run.exitCode === 0 && r['done'] === true) cleanupUml(run);
 });
 
-test('the hub loads both tunnels: one IKE config per spoke, one for remote access, and its pool', (t) => {
+test('the hub loads all three tunnels: one IKE config per spoke, one per remote-access tunnel, and their pools', (t) => {
 	t.is(r['error'], undefined, `${String(r['error'])}\n${run.log.slice(-3000)}`);
 	t.true(r['done']);
 	t.deepEqual(r['hub.errors'], []);
-	t.deepEqual(r['hub.conns'], ['net/hub/@spoke-1', 'net/hub/@spoke-2', 'net/ra']);
-	t.deepEqual(r['hub.pools'], ['net/ra']);
+	t.deepEqual(r['hub.conns'], ['net/hub/@spoke-1', 'net/hub/@spoke-2', 'net/phones', 'net/ra']);
+	t.deepEqual([...(r['hub.pools'] as string[])].sort(), ['net/phones', 'net/ra']);
 });
 
 test('each spoke is matched to its own hub config by identity, with its own subnets, and reaches the hub LAN', (t) => {
@@ -75,9 +78,22 @@ test('a remote-access client gets a virtual IP from the pool and reaches a host 
 	t.true(r['rw.ping']);
 });
 
-test('no PSK and no private key appears in any agent or charon log line', (t) => {
-	const logs = [join(run.outDir, 'logs'), ...['hub', 'sp1', 'sp2', 'rw'].map((n) => join(run.outDir, `work/${n}/charon.log`))];
-	const { hits, lines } = secretsInLogs(logs, [PLANTED_PSKS.roadWarrior, certs.hub.key, certs.rw.key]);
+test('a phone authenticating with EAP-MSCHAPv2 gets a virtual IP from its own pool and reaches the hub LAN', (t) => {
+	t.is(r['phone.vip'], '10.98.0.1');
+	const lease = r['hub.leases']?.['net/phones'];
+	t.like(lease, { base: '10.98.0.0', online: '1' });
+	t.like(lease?.leases?.['0'], { address: '10.98.0.1', identity: 'alice', status: 'online' });
+	const sa = ((r['hub.sas'] ?? []) as any[]).find((s) => s.name === 'net/phones');
+	t.is(sa?.remoteId, 'alice', 'the EAP identity');
+	t.deepEqual(sa?.remoteVips, ['10.98.0.1']);
+	t.like(sa?.children?.[0], { state: 'INSTALLED', proposal: 'AES_GCM_16-128', remoteTs: ['10.98.0.1/32'] });
+	t.is(r['phone.sas']?.[0]?.remoteId, certs.hub.dn, 'the phone verified the hub certificate');
+	t.true(r['phone.ping']);
+});
+
+test('no PSK, EAP password or private key appears in any agent or charon log line', (t) => {
+	const logs = [join(run.outDir, 'logs'), ...['hub', 'sp1', 'sp2', 'rw', 'phone'].map((n) => join(run.outDir, `work/${n}/charon.log`))];
+	const { hits, lines } = secretsInLogs(logs, [PLANTED_PSKS.roadWarrior, EAP_PASSWORD, certs.hub.key, certs.rw.key]);
 	t.deepEqual(hits, []);
 	t.true(lines > 50, `the check read ${lines} lines`);
 });

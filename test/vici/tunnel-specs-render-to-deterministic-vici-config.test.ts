@@ -103,3 +103,22 @@ test('IKEv1 and the kernel dataplane pass their version and proposals through un
 	t.is(c['version'], 1);
 	t.deepEqual(c['children']['x/v1']['esp_proposals'], ['3des-md5']);
 });
+
+test('EAP remote access: the gateway proves itself with the certificate in the users Secret, each user is an EAP secret', (t) => {
+	const cert = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+	const key = '-----BEGIN EC PRIVATE KEY-----\nMHc\n-----END EC PRIVATE KEY-----\n';
+	const r = specToVici('ra', 'phones', {
+		local: { address: '192.0.2.1', id: 'CN=gw', subnets: ['10.1.0.0/24'] },
+		remote: { address: '%any', subnets: ['10.98.0.0/24'] },
+		auth: { eap: { method: 'mschapv2', usersSecretRef: { name: 'users' } } },
+		remoteAccess: { pools: ['10.98.0.0/24'] },
+	}, { eapUsers: { alice: 'pw-a', bob: 'pw-b', 'tls.crt': cert, 'tls.key': key } });
+	const c = r.conns['ra/phones'] as Record<string, any>;
+	t.deepEqual(c['local'], { auth: 'pubkey', certs: [cert], id: 'CN=gw' });
+	t.deepEqual(c['remote'], { auth: 'eap-mschapv2', eap_id: '%any' });
+	t.deepEqual(r.keys, [{ type: 'any', data: key }]);
+	t.deepEqual(r.shared, [
+		{ id: 'ra/phones/eap/alice', type: 'EAP', data: 'pw-a', owners: ['alice'] },
+		{ id: 'ra/phones/eap/bob', type: 'EAP', data: 'pw-b', owners: ['bob'] },
+	]);
+});

@@ -26,6 +26,8 @@ const bad: Array<[string, Partial<IPsecTunnelSpec>, TunnelSecrets, string, RegEx
 	['a missing PSK', {}, {}, 'spec.auth.psk.secretRef', /Secret 's' key 'psk' has no value/],
 	['an empty PSK', {}, { psk: '' }, 'spec.auth.psk.secretRef', /has no value/],
 	['an X.509 Secret without a key', { auth: { x509: { secretName: 'tls' } } }, { x509: { cert: '-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----', key: '' } }, 'spec.auth.x509.secretName', /no PEM private key/],
+	['EAP without a gateway certificate', { auth: { eap: { method: 'mschapv2', usersSecretRef: { name: 'users' } } } }, { eapUsers: { alice: 'never-in-an-error-9f8e' } }, 'spec.auth.eap.usersSecretRef', /needs tls.crt and tls.key/],
+	['EAP without users', { auth: { eap: { method: 'md5', usersSecretRef: { name: 'users' } } } }, { eapUsers: { 'tls.crt': '-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----', 'tls.key': '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----' } }, 'spec.auth.eap.usersSecretRef', /has no users/],
 	['two auth methods', { auth: { psk: { secretRef: { name: 's', key: 'k' } }, x509: { secretName: 't' } } }, secrets, 'spec.auth', /exactly one/],
 	['a subnet that is not a CIDR', { local: { ...good.local, subnets: ['10.1.0.0/33'] } }, secrets, 'spec.local.subnets[0]', /not a CIDR/],
 	['spokes without %any', { spokes: [{ id: '@s', subnets: ['10.3.0.0/24'] }] }, secrets, 'spec.spokes', /%any/],

@@ -50,6 +50,8 @@ export interface RenderedTunnel {
 // strongSwan DH group and ESN keywords that may trail an ESP proposal (PFS, sequence numbers).
 const DH_GROUPS = new Set(['modp2048', 'modp3072', 'modp4096', 'modp6144', 'modp8192', 'ecp256', 'ecp384', 'ecp521', 'ecp224', 'x25519', 'curve25519', 'x448', 'curve448', 'ecp256bp', 'ecp384bp', 'ecp512bp']);
 const ESN = new Set(['esn', 'noesn']);
+/** Keys of an EAP users Secret that carry the gateway's certificate, not users. */
+export const EAP_RESERVED_KEYS: ReadonlySet<string> = new Set(['tls.crt', 'tls.key', 'ca.crt']);
 const PROPOSAL = /^[a-z0-9_]+(-[a-z0-9_]+)*$/;
 
 export function connName(namespace: string, name: string): string {
@@ -186,9 +188,25 @@ export function specToVici(namespace: string, name: string, spec: IPsecTunnelSpe
 		}
 		out.keys.push({ type: 'any', data: tls.key });
 	} else if (eap) {
-		// The gateway must prove itself to EAP clients; with one auth method per spec there is
-		// nothing to prove it with (see the report: needs x509 next to eap).
-		fail('spec.auth.eap', 'EAP needs a gateway certificate as well; use auth.x509 for remote-access clients for now');
+		// Remote-access clients (phones, laptops) authenticate with EAP; the gateway proves
+		// itself with a certificate, which native IKEv2 clients insist on. With one auth method
+		// per spec, that certificate travels in the users Secret under the kubernetes.io/tls
+		// key names (tls.crt, tls.key); every other key is a user.
+		const entries = Object.entries(secrets.eapUsers ?? {});
+		const users = entries.filter(([u]) => !EAP_RESERVED_KEYS.has(u));
+		const gw = Object.fromEntries(entries.filter(([u]) => EAP_RESERVED_KEYS.has(u)));
+		const secretName = eap.usersSecretRef.name;
+		if (!gw['tls.crt']?.includes('-----BEGIN CERTIFICATE-----') || !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(gw['tls.key'] ?? '')) {
+			fail('spec.auth.eap.usersSecretRef', `Secret '${secretName}' needs tls.crt and tls.key: the gateway certificate EAP clients verify`);
+		}
+		if (users.length === 0) fail('spec.auth.eap.usersSecretRef', `Secret '${secretName}' has no users`);
+		auth.local = { auth: 'pubkey', certs: [gw['tls.crt'] as string] };
+		auth.remote = { auth: `eap-${eap.method}`, eap_id: '%any' };
+		out.keys.push({ type: 'any', data: gw['tls.key'] as string });
+		for (const [user, password] of users) {
+			if (password.length === 0) fail('spec.auth.eap.usersSecretRef', `Secret '${secretName}' user '${user}' has an empty password`);
+			out.shared.push({ id: `${base}/eap/${user}`, type: 'EAP', data: password, owners: [user] });
+		}
 	} else {
 		fail('spec.auth', 'exactly one of psk, x509 or eap must be set');
 	}
