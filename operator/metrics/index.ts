@@ -6,7 +6,7 @@ export { createOperatorMetrics } from './operator-metrics.js';
 export type { OperatorMetrics, OperatorMetricsOptions, ReconcileResult } from './operator-metrics.js';
 export { createProcessMetrics } from './process-metrics.js';
 export type { ProcessMetricsOptions } from './process-metrics.js';
-export { startMetricsServer } from './server.js';
+export { metricsListenFromEnv, startMetricsServer } from './server.js';
 export type { MetricsServer, MetricsServerOptions } from './server.js';
 export { emptySnapshot, seqRemaining, toNumber } from './snapshot.js';
 export type { AgentSnapshot, Count, LcoreSample, SaSample, TunnelSample } from './snapshot.js';

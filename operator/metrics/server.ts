@@ -102,3 +102,15 @@ export async function startMetricsServer(opts: MetricsServerOptions): Promise<Me
 			}),
 	};
 }
+
+/**
+ * Where a role's metrics server listens, from the environment the chart sets:
+ * ESPLANE_METRICS_PORT (agent 9478, operator 8080 in the chart) and ESPLANE_METRICS_HOST
+ * (default 0.0.0.0: kubelet probes and Prometheus come from outside the pod).
+ */
+export function metricsListenFromEnv(defaultPort: number, env: NodeJS.ProcessEnv = process.env): { host: string; port: number } {
+	const raw = env['ESPLANE_METRICS_PORT'];
+	const port = raw === undefined || raw === '' ? defaultPort : Number(raw);
+	if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`ESPLANE_METRICS_PORT must be a port number, not '${raw}'`);
+	return { host: env['ESPLANE_METRICS_HOST'] || '0.0.0.0', port };
+}

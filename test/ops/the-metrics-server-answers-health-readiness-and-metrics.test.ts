@@ -2,7 +2,7 @@
 // handed in, /healthz and /readyz answering 200 or 503 from the role's checks (a throwing
 // check is "not ok", never a crash), 404 elsewhere, 405 for writes.
 import test from 'ava';
-import { createAgentMetrics, createOperatorMetrics, emptySnapshot, startMetricsServer } from '../../operator/metrics/index.js';
+import { createAgentMetrics, createOperatorMetrics, emptySnapshot, metricsListenFromEnv, startMetricsServer } from '../../operator/metrics/index.js';
 
 const CASES: Array<{ name: string; healthy: () => boolean | Promise<boolean>; ready: () => boolean | Promise<boolean>; health: number; readiness: number }> = [
 	{ name: 'healthy and ready', healthy: () => true, ready: () => true, health: 200, readiness: 200 },
@@ -36,4 +36,12 @@ test('/metrics merges the registries in the Prometheus text format; other paths 
 	t.regex(body, /^esplane_reconcile_total\{controller="ipsectunnel",result="success"\} 0$/m);
 	t.is((await fetch(`${base}/nope`)).status, 404);
 	t.is((await fetch(`${base}/metrics`, { method: 'POST' })).status, 405);
+});
+
+test('the listen address comes from ESPLANE_METRICS_PORT/HOST as the chart sets them, and a bad port is refused', (t) => {
+	t.deepEqual(metricsListenFromEnv(9478, {}), { host: '0.0.0.0', port: 9478 });
+	t.deepEqual(metricsListenFromEnv(9478, { ESPLANE_METRICS_PORT: '8080' }), { host: '0.0.0.0', port: 8080 });
+	t.deepEqual(metricsListenFromEnv(9478, { ESPLANE_METRICS_PORT: '0', ESPLANE_METRICS_HOST: '127.0.0.1' }), { host: '127.0.0.1', port: 0 });
+	t.throws(() => metricsListenFromEnv(9478, { ESPLANE_METRICS_PORT: 'http' }), { instanceOf: RangeError, message: /ESPLANE_METRICS_PORT/ });
+	t.throws(() => metricsListenFromEnv(9478, { ESPLANE_METRICS_PORT: '70000' }), { instanceOf: RangeError });
 });
