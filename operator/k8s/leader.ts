@@ -16,7 +16,7 @@ export interface LeaderOptions {
 	retryPeriodMs?: number;
 	onStartedLeading: () => void | Promise<void>;
 	onStoppedLeading: () => void | Promise<void>;
-	log?: { info: (o: object, m: string) => void };
+	log?: { info: (o: object, m: string) => void; warn: (o: object, m: string) => void };
 }
 
 export class LeaderElector {
@@ -62,7 +62,10 @@ export class LeaderElector {
 				this.#o.log?.info({ identity: this.#o.identity, lease: this.#o.name }, 'became leader');
 				await this.#o.onStartedLeading();
 			}
-		} else if (this.#leading && now - this.#lastRenew > (this.#o.renewDeadlineMs ?? (duration * 1000 * 2) / 3)) {
+		} else if (result.reason.startsWith('lease error')) {
+			this.#o.log?.warn({ identity: this.#o.identity, reason: result.reason }, 'cannot reach the leader lease');
+		}
+		if (!result.held && this.#leading && now - this.#lastRenew > (this.#o.renewDeadlineMs ?? (duration * 1000 * 2) / 3)) {
 			this.#leading = false;
 			this.#o.log?.info({ identity: this.#o.identity, reason: result.reason }, 'lost leadership');
 			await this.#o.onStoppedLeading();
