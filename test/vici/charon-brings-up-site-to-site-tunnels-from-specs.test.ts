@@ -121,6 +121,7 @@ test('charon refusals come back as ViciCommandError with its errmsg, and a bad t
 	});
 	t.deepEqual(r['refusals.conns'], ['site/good']);
 	t.deepEqual(r['refusals.initiate'], { name: 'ViciCommandError', errmsg: "CHILD_SA config 'site/nonexistent' not found" });
+	t.deepEqual(r['refusals.peerless'], { name: 'ViciCommandError', errmsg: "establishing CHILD_SA 'site/good' failed" });
 	t.is(r['refusals.stillServing'], 'charon');
 });
 

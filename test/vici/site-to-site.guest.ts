@@ -138,6 +138,13 @@ try {
 	} catch (e) {
 		r.set('refusals.initiate', { name: (e as Error).name, errmsg: isViciCommandError(e) ? e.errmsg : '' });
 	}
+	// B holds no config for site/good: the IKE negotiation fails and initiate says so.
+	try {
+		await vici.initiate(a.client, { child: 'site/good' });
+		r.set('refusals.peerless', 'accepted');
+	} catch (e) {
+		r.set('refusals.peerless', { name: (e as Error).name, errmsg: isViciCommandError(e) ? e.errmsg : (e as Error).message });
+	}
 	r.set('refusals.stillServing', (await vici.version(a.client)).daemon);
 	for (const t of ['site/good', 'site/badproposal', 'site/badcert']) a.reconciler.delete(t);
 	await a.reconciler.reconcile();
