@@ -58,7 +58,7 @@ export function desiredNeighbors(
 		const k = neighborKey(f);
 		if (out.get(k)?.mac === undefined) out.set(k, { ...f });
 	}
-	return [...out.values()].sort(byKey(neighborKey));
+	return sortBy([...out.values()], neighborKey);
 }
 
 /**
@@ -80,7 +80,7 @@ export function desiredRoutes(kernel: readonly Route[], ports: ReadonlyMap<numbe
 		const seen = best.get(dst);
 		if (seen === undefined || metric < seen.metric) best.set(dst, { entry, metric });
 	}
-	return [...best.values()].map((b) => b.entry).sort(byKey(routeKey));
+	return sortBy([...best.values()].map((b) => b.entry), routeKey);
 }
 
 const routeKey = (r: RouteEntry): string => {
@@ -88,8 +88,12 @@ const routeKey = (r: RouteEntry): string => {
 	return `${canonicalIp(addr)}/${len}|${r.port}|${r.via === undefined ? '' : canonicalIp(r.via)}`;
 };
 
-function byKey<T>(key: (t: T) => string): (a: T, b: T) => number {
-	return (a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+/** sorted by a string key computed once per element (keys are not free: addresses are canonicalised) */
+function sortBy<T>(items: T[], key: (t: T) => string): T[] {
+	return items
+		.map((item) => ({ item, k: key(item) }))
+		.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
+		.map((x) => x.item);
 }
 
 export interface NeighborDiff {

@@ -7,8 +7,12 @@ import type { ForwardingControl, NeighborEntry } from '../dataplane/control.js';
 import { createLogger } from '../log/logger.js';
 import type { Logger } from '../log/logger.js';
 import { RT_TABLE_MAIN } from '../rtnl/codec/constants.js';
+import type { Link } from '../rtnl/codec/link.js';
+import type { Neighbor } from '../rtnl/codec/neigh.js';
+import type { Route } from '../rtnl/codec/route.js';
 import type { RtnlEvent } from '../rtnl/events.js';
 import { Rtnl } from '../rtnl/rtnl.js';
+import type { Dump } from '../rtnl/rtnl.js';
 import { UnknownPortError } from './forwarding-errors.js';
 import { desiredNeighbors, desiredRoutes, diffNeighbors, mergeRoutes, neighborKey, portsByIfindex } from './forwarding-desired.js';
 
@@ -43,6 +47,10 @@ export interface ForwardingMirrorStats {
 
 const MAX_BACKOFF_MS = 5000;
 
+/** The kernel tables the mirror reads; a notification makes only its own table dirty. */
+type Table = 'link' | 'neighbor' | 'route';
+const ALL: readonly Table[] = ['link', 'neighbor', 'route'];
+
 export class ForwardingMirror {
 	readonly stats: ForwardingMirrorStats = { reconciles: 0, neighborPuts: 0, neighborDels: 0, routeReplaces: 0, failures: 0, neighborRejects: 0, events: 0, overruns: 0 };
 	private readonly control: ForwardingControl;
@@ -55,7 +63,10 @@ export class ForwardingMirror {
 	private readonly rtnl: Rtnl;
 	private readonly ownsRtnl: boolean;
 	private ports = new Map<number, string>();
-	private dirty = false;
+	/** tables to dump again on the next reconcile */
+	private readonly dirty = new Set<Table>();
+	/** the last dump of each table, reused while its table is clean */
+	private observed: { link?: Link[]; neighbor?: Neighbor[]; route?: Route[] } = {};
 	private running: Promise<void> | undefined;
 	private timer: NodeJS.Timeout | undefined;
 	private resyncTimer: NodeJS.Timeout | undefined;
@@ -82,13 +93,13 @@ export class ForwardingMirror {
 		this.unsubscribe.push(
 			this.rtnl.onOverrun(() => {
 				this.stats.overruns++;
-				this.markDirty('overrun');
+				this.markDirty('overrun', ALL);
 			}),
 		);
-		this.resyncTimer = setInterval(() => this.markDirty('resync'), this.resyncMs);
+		this.resyncTimer = setInterval(() => this.markDirty('resync', ALL), this.resyncMs);
 		this.resyncTimer.unref();
 		this.log.info({ interfaces: this.interfaces, resyncMs: this.resyncMs }, 'forwarding mirror started');
-		this.dirty = true;
+		for (const t of ALL) this.dirty.add(t);
 		await this.kick();
 	}
 
@@ -104,7 +115,7 @@ export class ForwardingMirror {
 
 	/** Reconciles now (after any reconcile in progress); resolves when the dataplane is equal. */
 	async reconcileNow(): Promise<void> {
-		this.dirty = true;
+		for (const t of ALL) this.dirty.add(t);
 		await this.kick();
 	}
 
@@ -122,7 +133,7 @@ export class ForwardingMirror {
 		await this.rtnl.resolve(ifindex, ip);
 		// the kernel does not announce NONE -> INCOMPLETE; look, so the dataplane learns the
 		// next hop is being resolved (it is mirrored as an entry without a MAC)
-		this.markDirty('resolve');
+		this.markDirty('resolve', ['neighbor']);
 		this.log.debug({ ip, port }, 'next hop resolution requested');
 	}
 
@@ -137,12 +148,14 @@ export class ForwardingMirror {
 		if (e.kind === 'neighbor' && !this.ports.has(e.neighbor.ifindex)) return;
 		if (e.kind === 'route' && e.route.table !== RT_TABLE_MAIN) return;
 		this.stats.events++;
-		this.markDirty(e.kind);
+		// a link change can move ifindexes, and the kernel flushes a deleted link's IPv4 routes
+		// without telling anyone: every table is looked at again
+		this.markDirty(e.kind, e.kind === 'link' ? ALL : [e.kind]);
 	}
 
-	private markDirty(reason: string): void {
+	private markDirty(reason: string, tables: readonly Table[]): void {
 		if (this.stopped) return;
-		this.dirty = true;
+		for (const t of tables) this.dirty.add(t);
 		if (this.timer || this.running) return; // the running loop picks the flag up
 		this.log.trace({ reason }, 'forwarding dirty');
 		this.timer = setTimeout(() => {
@@ -159,15 +172,16 @@ export class ForwardingMirror {
 	}
 
 	private async loop(): Promise<void> {
-		while (this.dirty && !this.stopped) {
-			this.dirty = false;
+		while (this.dirty.size > 0 && !this.stopped) {
+			const tables = new Set(this.dirty);
+			this.dirty.clear();
 			try {
-				const consistent = await this.reconcile();
-				if (!consistent) this.dirty = true; // a dump raced a change: look again
+				const raced = await this.reconcile(tables);
+				for (const t of raced) this.dirty.add(t); // a dump raced a change: look again
 				this.backoffMs = 0;
 			} catch (err) {
 				this.stats.failures++;
-				this.dirty = true;
+				for (const t of ALL) this.dirty.add(t);
 				this.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(50, this.backoffMs * 2));
 				this.log.warn({ err, retryInMs: this.backoffMs }, 'forwarding reconcile failed');
 				await new Promise((r) => setTimeout(r, this.backoffMs).unref());
@@ -175,16 +189,30 @@ export class ForwardingMirror {
 		}
 	}
 
-	/** observe => desired => diff => apply; false when a dump was interrupted */
-	private async reconcile(): Promise<boolean> {
+	/**
+	 * observe (dump the dirty tables, reuse the others' last dump) => desired => diff => apply.
+	 * Returns the tables whose dump was interrupted by a concurrent change.
+	 */
+	private async reconcile(tables: ReadonlySet<Table>): Promise<Table[]> {
 		this.stats.reconciles++;
-		const links = await this.rtnl.dumpLinks();
-		const neighbors = await this.rtnl.dumpNeighbors();
-		const routes = await this.rtnl.dumpRoutes();
-		if (this.stopped) return true;
-		this.ports = portsByIfindex(links.items, this.interfaces);
-
-		const nd = diffNeighbors(this.control.listNeighbors(), desiredNeighbors(neighbors.items, this.ports, this.fallback), this.mirrored);
+		const raced: Table[] = [];
+		let bad = 0;
+		const observe = async <T>(table: Table, cached: T[] | undefined, dump: () => Promise<Dump<T>>): Promise<T[]> => {
+			if (!tables.has(table) && cached !== undefined) return cached;
+			const d = await dump();
+			bad += d.bad;
+			if (d.interrupted) raced.push(table);
+			return d.items;
+		};
+		const links = await observe('link', this.observed.link, () => this.rtnl.dumpLinks());
+		const neighbors = await observe('neighbor', this.observed.neighbor, () => this.rtnl.dumpNeighbors());
+		const routes = await observe('route', this.observed.route, () => this.rtnl.dumpRoutes());
+		if (this.stopped) return [];
+		this.observed = { link: links, neighbor: neighbors, route: routes };
+		this.ports = portsByIfindex(links, this.interfaces);
+		const nd = tables.has('neighbor') || tables.has('link')
+			? diffNeighbors(this.control.listNeighbors(), desiredNeighbors(neighbors, this.ports, this.fallback), this.mirrored)
+			: { put: [], del: [] };
 		for (const n of nd.del) this.control.delNeighbor(n);
 		this.stats.neighborDels += nd.del.length;
 		for (const n of nd.put) {
@@ -200,15 +228,16 @@ export class ForwardingMirror {
 			}
 		}
 
-		const table = mergeRoutes(this.control.listRoutes(), desiredRoutes(routes.items, this.ports), this.mirrored);
+		const table = tables.has('route') || tables.has('link')
+			? mergeRoutes(this.control.listRoutes(), desiredRoutes(routes, this.ports), this.mirrored)
+			: null;
 		if (table) {
 			this.control.replaceRoutes(table);
 			this.stats.routeReplaces++;
 		}
-		const bad = links.bad + neighbors.bad + routes.bad;
 		if (nd.put.length || nd.del.length || table || bad) {
 			this.log.info({ neighborPuts: nd.put.length, neighborDels: nd.del.length, routes: table?.length, undecodable: bad }, 'forwarding mirrored');
 		}
-		return !(links.interrupted || neighbors.interrupted || routes.interrupted);
+		return raced;
 	}
 }

@@ -80,7 +80,9 @@ export function macToBytes(mac: string): Buffer {
 
 /** {address in any valid spelling} => the one spelling bytesToIp produces; anything else unchanged */
 export function canonicalIp(ip: string): string {
-	if (isIP(ip) === 0 || (isIP(ip) === 6 && ip.includes('.'))) return ip;
+	// a valid dotted quad has one spelling already (isIP refuses leading zeros); the common case stays cheap
+	if (!ip.includes(':')) return ip;
+	if (isIP(ip) !== 6 || ip.includes('.')) return ip;
 	const { family, bytes } = ipToBytes(ip);
 	return bytesToIp('address', family, bytes);
 }
