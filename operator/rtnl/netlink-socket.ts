@@ -21,7 +21,7 @@ import { sharedPoller } from './fd-poller.js';
 import type { FdPoller } from './fd-poller.js';
 import {
 	AF_NETLINK, EAGAIN, EINTR, ENOBUFS, MSG_DONTWAIT, MSG_TRUNC,
-	SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_RAW, SOL_SOCKET, SO_RCVBUF, SO_RCVBUFFORCE, loadLibc,
+	NETLINK_ADD_MEMBERSHIP, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_RAW, SOL_NETLINK, SOL_SOCKET, SO_RCVBUF, SO_RCVBUFFORCE, loadLibc,
 } from './libc.js';
 import type { Libc } from './libc.js';
 import { inNetns } from './netns.js';
@@ -106,6 +106,15 @@ export class NetlinkSocket {
 		}
 		this.poller = opts.poller ?? sharedPoller();
 		this.poller.watch(this.fd, () => this.drain());
+	}
+
+	/** {group number} => joined (NETLINK_ADD_MEMBERSHIP: groups past 32 that `groups` cannot express) */
+	joinGroup(group: number): void {
+		const v = Buffer.alloc(4);
+		v.writeUInt32LE(group >>> 0, 0);
+		if (this.libc.setsockopt(this.fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, v, 4) < 0) {
+			throw new NetlinkSocketError(`NETLINK_ADD_MEMBERSHIP ${group}`, this.libc.errno());
+		}
 	}
 
 	/** Multicast notifications (and anything not a reply to our request). */
