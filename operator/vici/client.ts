@@ -40,11 +40,15 @@ type Phase = 'register' | 'command' | 'unregister';
 
 interface Exchange {
 	label: string;
-	/** Packets to send, one per phase; the exchange advances when each is answered. */
 	kind: 'request' | 'register' | 'unregister' | 'stream';
 	name: string;
-	message?: ViciInput;
 	streamEvent?: string;
+	/**
+	 * Encoded when queued, so a message that cannot be encoded fails its caller at once and
+	 * never half-runs: request/register/unregister send `first` only; a stream sends `first`
+	 * (register), then `command`, then `unregister`, each when the previous one is answered.
+	 */
+	wire: { first: Buffer; command?: Buffer; unregister?: Buffer };
 	phase?: Phase;
 	items: ViciSection[];
 	response?: ViciSection;
@@ -156,19 +160,37 @@ export class ViciClient extends EventEmitter<ViciClientEvents> {
 
 	private enqueue(e: Pick<Exchange, 'kind' | 'name' | 'label'> & { message?: ViciInput; streamEvent?: string }, opts: RequestOptions, onItem?: (item: ViciSection) => void, front = false): Promise<StreamResult> {
 		if (!this.up && !front) return Promise.reject(new ViciConnectionError(`${e.label}: not connected to ${this.path}`));
+		let wire: Exchange['wire'];
+		try {
+			wire = this.encode(e);
+		} catch (err) {
+			return Promise.reject(err as Error);
+		}
 		return new Promise<StreamResult>((resolve, reject) => {
-			const ex: Exchange = {
-				...e,
-				items: [],
-				timeoutMs: opts.timeoutMs ?? this.timeoutMs,
-				resolve,
-				reject,
-			};
+			const ex: Exchange = { label: e.label, kind: e.kind, name: e.name, wire, items: [], timeoutMs: opts.timeoutMs ?? this.timeoutMs, resolve, reject };
+			if (e.streamEvent !== undefined) ex.streamEvent = e.streamEvent;
 			if (onItem) ex.onItem = onItem;
 			if (front) this.queue.unshift(ex);
 			else this.queue.push(ex);
 			this.pump();
 		});
+	}
+
+	private encode(e: Pick<Exchange, 'kind' | 'name'> & { message?: ViciInput; streamEvent?: string }): Exchange['wire'] {
+		switch (e.kind) {
+			case 'request':
+				return { first: frame(encodePacket(PacketType.CMD_REQUEST, e.name, e.message)) };
+			case 'register':
+				return { first: frame(encodePacket(PacketType.EVENT_REGISTER, e.name)) };
+			case 'unregister':
+				return { first: frame(encodePacket(PacketType.EVENT_UNREGISTER, e.name)) };
+			case 'stream':
+				return {
+					first: frame(encodePacket(PacketType.EVENT_REGISTER, e.streamEvent)),
+					command: frame(encodePacket(PacketType.CMD_REQUEST, e.name, e.message)),
+					unregister: frame(encodePacket(PacketType.EVENT_UNREGISTER, e.streamEvent)),
+				};
+		}
 	}
 
 	private pump(): void {
@@ -177,30 +199,12 @@ export class ViciClient extends EventEmitter<ViciClientEvents> {
 		if (!ex) return;
 		this.current = ex;
 		ex.timer = setTimeout(() => this.timeout(ex), ex.timeoutMs);
-		try {
-			switch (ex.kind) {
-				case 'request':
-					this.send(encodePacket(PacketType.CMD_REQUEST, ex.name, ex.message));
-					break;
-				case 'register':
-					this.send(encodePacket(PacketType.EVENT_REGISTER, ex.name));
-					break;
-				case 'unregister':
-					this.send(encodePacket(PacketType.EVENT_UNREGISTER, ex.name));
-					break;
-				case 'stream':
-					ex.phase = 'register';
-					this.send(encodePacket(PacketType.EVENT_REGISTER, ex.streamEvent as string));
-					break;
-			}
-		} catch (err) {
-			// An encode error is the caller's fault and leaves the connection clean.
-			this.finish(ex, err as Error);
-		}
+		if (ex.kind === 'stream') ex.phase = 'register';
+		this.send(ex.wire.first);
 	}
 
-	private send(payload: Buffer): void {
-		this.socket?.write(frame(payload));
+	private send(framed: Buffer | undefined): void {
+		if (framed) this.socket?.write(framed);
 	}
 
 	private finish(ex: Exchange, err?: Error): void {
@@ -255,7 +259,7 @@ export class ViciClient extends EventEmitter<ViciClientEvents> {
 				if (ex.kind === 'stream' && ex.phase === 'command') {
 					ex.response = p.message ?? {};
 					ex.phase = 'unregister';
-					return this.send(encodePacket(PacketType.EVENT_UNREGISTER, ex.streamEvent as string));
+					return this.send(ex.wire.unregister);
 				}
 				break;
 			case PacketType.CMD_UNKNOWN:
@@ -268,7 +272,7 @@ export class ViciClient extends EventEmitter<ViciClientEvents> {
 				if (ex.kind === 'register' || ex.kind === 'unregister') return this.finish(ex);
 				if (ex.kind === 'stream' && ex.phase === 'register') {
 					ex.phase = 'command';
-					return this.send(encodePacket(PacketType.CMD_REQUEST, ex.name, ex.message));
+					return this.send(ex.wire.command);
 				}
 				if (ex.kind === 'stream' && ex.phase === 'unregister') return this.finish(ex);
 				break;

@@ -4,7 +4,7 @@
 import test from 'ava';
 import { ViciClient } from '../../operator/vici/client.js';
 import * as vici from '../../operator/vici/commands.js';
-import { ViciCommandError, ViciConnectionError, ViciTimeoutError, ViciUnknownError } from '../../operator/vici/errors.js';
+import { ViciCommandError, ViciConnectionError, ViciEncodeError, ViciTimeoutError, ViciUnknownError } from '../../operator/vici/errors.js';
 import { PacketType } from '../../operator/vici/codec.js';
 import { FakeViciServer, sleep } from './fake-server.js';
 import { createLogger } from '../../operator/log/logger.js';
@@ -114,4 +114,21 @@ test('an event listener that throws is logged, and the connection carries on', a
 	t.is((await c.request('version'))['version'], '5.9.8');
 	t.false(disconnected);
 	t.is(server.connections, 1);
+});
+
+test('a message that cannot be encoded fails its caller at once and leaves the connection alone', async (t) => {
+	const server = new FakeViciServer({ version: () => ({ version: '5.9.8' }), 'list-sas': () => ({}) });
+	await server.listen();
+	const c = new ViciClient({ path: server.path, logger: log });
+	t.teardown(async () => {
+		c.close();
+		await server.dispose();
+	});
+	await c.start();
+	const huge = 'x'.repeat(70_000);
+	await t.throwsAsync(c.request('load-conn', { conn: { local: { certs: [huge] } } }), { instanceOf: ViciEncodeError });
+	await t.throwsAsync(c.stream('list-sas', 'list-sa', { ike: huge }), { instanceOf: ViciEncodeError });
+	t.is((await c.request('version'))['version'], '5.9.8');
+	t.is(server.connections, 1);
+	t.false(server.received.some((p) => p.name === 'load-conn' || p.name === 'list-sa'), 'nothing of the refused exchanges reached the wire');
 });
