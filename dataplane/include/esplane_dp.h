@@ -20,7 +20,7 @@
 extern "C" {
 #endif
 
-#define ESPLANE_DP_ABI_VERSION 2
+#define ESPLANE_DP_ABI_VERSION 1
 
 enum esp_dp_drop {
 #define ESP_DP_DROP_ENUM(name, desc) ESP_DP_DROP_##name,

@@ -1,10 +1,172 @@
-// The koffi declarations of the dataplane's C ABI (dataplane/include/esplane_dp.h).
+// The koffi declarations of the dataplane's C ABI (dataplane/include/esplane_dp.h). Struct
+// layouts are checked against the sizes the header _Static_asserts, so a drift fails loudly
+// at load instead of corrupting memory. Structs cross the boundary as Buffers (koffi.encode /
+// koffi.decode), which keeps every call's argument a plain pointer.
+import koffi from 'koffi';
 import { openLibrary } from './library.js';
 
-let versionFn: (() => number) | undefined;
+export const ALG_NAME_LEN = 48;
+export const KEY_MAX = 64;
+export const PROTO_ANY = 0xffff;
+
+export const Addr = koffi.struct('esp_dp_addr', {
+	family: 'uint8_t',
+	prefix_len: 'uint8_t',
+	pad: koffi.array('uint8_t', 2),
+	addr: koffi.array('uint8_t', 16),
+});
+
+export const Sa = koffi.struct('esp_dp_sa', {
+	spi: 'uint32_t',
+	dir: 'uint8_t',
+	esn: 'uint8_t',
+	encap: 'uint8_t',
+	pad0: 'uint8_t',
+	src: Addr,
+	dst: Addr,
+	encap_sport: 'uint16_t',
+	encap_dport: 'uint16_t',
+	replay_window: 'uint32_t',
+	reqid: 'uint32_t',
+	icv_bits: 'uint32_t',
+	aead: koffi.array('char', ALG_NAME_LEN, 'String'),
+	enc: koffi.array('char', ALG_NAME_LEN, 'String'),
+	auth: koffi.array('char', ALG_NAME_LEN, 'String'),
+	aead_key_len: 'uint32_t',
+	enc_key_len: 'uint32_t',
+	auth_key_len: 'uint32_t',
+	pad1: 'uint32_t',
+	aead_key: koffi.array('uint8_t', KEY_MAX),
+	enc_key: koffi.array('uint8_t', KEY_MAX),
+	auth_key: koffi.array('uint8_t', KEY_MAX),
+	seq: 'uint64_t',
+	hard_bytes: 'uint64_t',
+	hard_packets: 'uint64_t',
+	soft_bytes: 'uint64_t',
+	soft_packets: 'uint64_t',
+});
+
+export const Policy = koffi.struct('esp_dp_policy', {
+	dir: 'uint8_t',
+	action: 'uint8_t',
+	proto: 'uint16_t',
+	src: Addr,
+	dst: Addr,
+	sport_lo: 'uint16_t',
+	sport_hi: 'uint16_t',
+	dport_lo: 'uint16_t',
+	dport_hi: 'uint16_t',
+	spi: 'uint32_t',
+	priority: 'uint32_t',
+});
+
+export const Port = koffi.struct('esp_dp_port', {
+	port_id: 'uint16_t',
+	role: 'uint8_t',
+	naddr: 'uint8_t',
+	addr: koffi.array(Addr, 4),
+	name: koffi.array('char', 32, 'String'),
+});
+
+export const Route = koffi.struct('esp_dp_route', {
+	dst: Addr,
+	via: Addr,
+	port_id: 'uint16_t',
+	pad: 'uint16_t',
+});
+
+export const Neighbor = koffi.struct('esp_dp_neighbor', {
+	ip: Addr,
+	mac: koffi.array('uint8_t', 6),
+	port_id: 'uint16_t',
+});
+
+const DROP_SLOTS_MAX = 64; // the C side has ESP_DP_DROP_MAX; read its value at load
+
+export interface Native {
+	abiVersion: () => number;
+	dropName: (i: number) => string | null;
+	dropCount: () => number;
+	lastError: () => string;
+	init: (argc: number, argv: string[], log: string | null) => number;
+	portAdd: (port: Buffer) => number;
+	saPut: (sa: Buffer) => number;
+	saDel: (spi: number, dir: number, dst: Buffer) => number;
+	spdReplace: (dir: number, policies: Buffer | null, n: number) => number;
+	routesReplace: (routes: Buffer | null, n: number, neighbors: Buffer | null, m: number) => number;
+	start: () => number;
+	stop: () => number;
+	shutdown: () => number;
+	saStats: (out: Buffer, cap: number) => number;
+	portStats: (out: Buffer, cap: number) => number;
+	dropStats: (out: Buffer, cap: number) => number;
+}
+
+let native: Native | undefined;
+let saStatsType: koffi.IKoffiCType | undefined;
+
+/** {} => the library's functions, declared once per process; throws if layouts drifted */
+export function nativeApi(): Native {
+	if (native) return native;
+	const lib = openLibrary();
+	const checks: [string, koffi.IKoffiCType, number][] = [
+		['esp_dp_addr', Addr, 20], ['esp_dp_sa', Sa, 456], ['esp_dp_policy', Policy, 60],
+		['esp_dp_port', Port, 116], ['esp_dp_route', Route, 44], ['esp_dp_neighbor', Neighbor, 28],
+	];
+	for (const [name, type, size] of checks) {
+		if (koffi.sizeof(type) !== size) throw new Error(`${name}: koffi size ${koffi.sizeof(type)} != C size ${size}`);
+	}
+	native = {
+		abiVersion: lib.func('uint32_t esp_dp_abi_version(void)') as () => number,
+		dropName: lib.func('const char *esp_dp_drop_name(uint32_t)') as (i: number) => string | null,
+		dropCount: lib.func('uint32_t esp_dp_drop_count(void)') as () => number,
+		lastError: lib.func('const char *esp_dp_last_error(void)') as () => string,
+		init: lib.func('int esp_dp_init(int, const char **, const char *)') as Native['init'],
+		portAdd: lib.func('int esp_dp_port_add(const void *)') as Native['portAdd'],
+		saPut: lib.func('int esp_dp_sa_put(const void *)') as Native['saPut'],
+		saDel: lib.func('int esp_dp_sa_del(uint32_t, uint8_t, const void *)') as Native['saDel'],
+		spdReplace: lib.func('int esp_dp_spd_replace(uint8_t, const void *, uint32_t)') as Native['spdReplace'],
+		routesReplace: lib.func('int esp_dp_routes_replace(const void *, uint32_t, const void *, uint32_t)') as Native['routesReplace'],
+		start: lib.func('int esp_dp_start(void)') as () => number,
+		stop: lib.func('int esp_dp_stop(void)') as () => number,
+		shutdown: lib.func('int esp_dp_shutdown(void)') as () => number,
+		saStats: lib.func('int esp_dp_sa_stats(void *, uint32_t)') as Native['saStats'],
+		portStats: lib.func('int esp_dp_port_stats(void *, uint32_t)') as Native['portStats'],
+		dropStats: lib.func('int esp_dp_drop_stats(void *, uint32_t)') as Native['dropStats'],
+	};
+	if (native.dropCount() > DROP_SLOTS_MAX) throw new Error('more drop reasons than the binding expects');
+	return native;
+}
+
+/** the per-SA counters struct; its drops array is as long as the library's drop table */
+export function saStatsStruct(): koffi.IKoffiCType {
+	saStatsType ??= koffi.struct('esp_dp_sa_stats', {
+		spi: 'uint32_t',
+		dir: 'uint8_t',
+		stopped: 'uint8_t',
+		pad: koffi.array('uint8_t', 2),
+		dst: Addr,
+		packets: 'uint64_t',
+		bytes: 'uint64_t',
+		last_used: 'uint64_t',
+		seq: 'uint64_t',
+		replay_window: 'uint32_t',
+		pad1: 'uint32_t',
+		drops: koffi.array('uint64_t', nativeApi().dropCount()),
+	});
+	return saStatsType;
+}
+
+export const PortStats = koffi.struct('esp_dp_port_stats', {
+	port_id: 'uint16_t',
+	pad: koffi.array('uint16_t', 3),
+	rx_packets: 'uint64_t',
+	rx_bytes: 'uint64_t',
+	tx_packets: 'uint64_t',
+	tx_bytes: 'uint64_t',
+});
 
 /** {} => the ABI version of the loaded libesplane-dp.so */
 export function abiVersion(): number {
-	versionFn ??= openLibrary().func('uint32_t esp_dp_abi_version(void)') as () => number;
-	return versionFn();
+	return nativeApi().abiVersion();
 }

@@ -1,0 +1,183 @@
+// The dataplane, in this process, through koffi: DataplaneControl over libesplane-dp's C ABI.
+// Each method is one C call; a negative errno becomes a DataplaneError carrying the
+// library's message. Buffers holding keys are zeroed as soon as the call returns.
+import koffi from 'koffi';
+import type { DataplaneControl, SaCounters, SaKey } from './control.js';
+import type { Direction, DpNeighbor, DpPolicy, DpPort, DpRoute, DpSa } from './types.js';
+import { Neighbor, Policy, Port, PortStats, Route, Sa, nativeApi, saStatsStruct } from './abi.js';
+import { fromAddr, macBytes, policyToC, saToC, spiNumber, toAddr } from './convert.js';
+import { DataplaneError } from './error.js';
+
+export interface DataplaneOptions {
+	/** EAL arguments (no program name); always include --no-pci */
+	eal: string[];
+	/** where DPDK logs go; stderr when absent */
+	logPath?: string;
+}
+
+export interface PortCounters {
+	port: number;
+	rxPackets: bigint;
+	rxBytes: bigint;
+	txPackets: bigint;
+	txBytes: bigint;
+}
+
+function check(rc: number): number {
+	if (rc < 0) throw new DataplaneError(rc, nativeApi().lastError() || `dataplane call failed (${rc})`);
+	return rc;
+}
+
+function encodeArray(type: koffi.IKoffiCType, items: Record<string, unknown>[]): Buffer | null {
+	if (items.length === 0) return null;
+	const size = koffi.sizeof(type);
+	const buf = Buffer.alloc(size * items.length);
+	items.forEach((item, i) => koffi.encode(buf, i * size, type, item));
+	return buf;
+}
+
+const dirNumber = (dir: Direction) => (dir === 'in' ? 0 : 1);
+
+export class KoffiDataplane implements DataplaneControl {
+	private readonly ports = new Map<string, number>();
+
+	private constructor() {}
+
+	/** {options} => EAL started on the library's own thread; once per process */
+	static start(options: DataplaneOptions): KoffiDataplane {
+		if (!options.eal.includes('--no-pci')) throw new DataplaneError(-22, 'eal: --no-pci is required');
+		check(nativeApi().init(options.eal.length, options.eal, options.logPath ?? null));
+		return new KoffiDataplane();
+	}
+
+	/** {} => the drop-reason names, in the order of the C table */
+	static dropNames(): string[] {
+		const api = nativeApi();
+		return Array.from({ length: api.dropCount() }, (_, i) => api.dropName(i) ?? `drop_${i}`);
+	}
+
+	addPort(port: DpPort): void {
+		const addrs = (port.addresses ?? []).map((a, i) => toAddr(a.replace(/\/.*$/, ''), `ports.addresses[${i}]`));
+		while (addrs.length < 4) addrs.push({ family: 0, prefix_len: 0, pad: [0, 0], addr: Array<number>(16).fill(0) });
+		const buf = Buffer.alloc(koffi.sizeof(Port));
+		koffi.encode(buf, 0, Port, {
+			port_id: port.port, role: port.role === 'wan' ? 0 : 1, naddr: Math.min(port.addresses?.length ?? 0, 4),
+			addr: addrs.slice(0, 4), name: port.name,
+		});
+		check(nativeApi().portAdd(buf));
+		this.ports.set(port.name, port.port);
+	}
+
+	putSa(sa: DpSa): void {
+		const buf = Buffer.alloc(koffi.sizeof(Sa));
+		try {
+			koffi.encode(buf, 0, Sa, saToC(sa));
+			check(nativeApi().saPut(buf));
+		} finally {
+			buf.fill(0);
+		}
+	}
+
+	delSa(key: SaKey): void {
+		const dst = Buffer.alloc(20);
+		koffi.encode(dst, 0, 'esp_dp_addr', toAddr(key.dst, 'dst'));
+		check(nativeApi().saDel(spiNumber(key.spi), dirNumber(key.dir), dst));
+	}
+
+	replacePolicies(dir: Direction, policies: DpPolicy[]): void {
+		const items = policies.map((p, i) => {
+			if (p.dir !== dir) throw new DataplaneError(-22, `policies[${i}].dir: not ${dir}`);
+			return policyToC(p, i);
+		});
+		check(nativeApi().spdReplace(dirNumber(dir), encodeArray(Policy, items), items.length));
+	}
+
+	replaceRoutes(routes: DpRoute[], neighbors: DpNeighbor[]): void {
+		const portId = (name: string, field: string) => {
+			const id = this.ports.get(name);
+			if (id === undefined) throw new DataplaneError(-22, `${field}: no port named "${name}"`);
+			return id;
+		};
+		const none = { family: 0, prefix_len: 0, pad: [0, 0], addr: Array<number>(16).fill(0) };
+		const r = routes.map((x, i) => ({
+			dst: toAddr(x.dst, `routes[${i}].dst`, true),
+			via: x.via ? toAddr(x.via, `routes[${i}].via`) : none,
+			port_id: portId(x.port, `routes[${i}].port`), pad: 0,
+		}));
+		const n = neighbors.map((x, i) => ({
+			ip: toAddr(x.ip, `neighbors[${i}].ip`), mac: macBytes(x.mac, `neighbors[${i}].mac`),
+			port_id: portId(x.port, `neighbors[${i}].port`),
+		}));
+		check(nativeApi().routesReplace(encodeArray(Route, r), r.length, encodeArray(Neighbor, n), n.length));
+	}
+
+	/** {} => workers polling the ports */
+	run(): void {
+		check(nativeApi().start());
+	}
+
+	/** {} => workers stopped (tables and SAs stay) */
+	pause(): void {
+		check(nativeApi().stop());
+	}
+
+	/** {} => workers stopped and ports closed; EAL itself lives until the process exits */
+	shutdown(): void {
+		check(nativeApi().shutdown());
+	}
+
+	listSas(): SaKey[] {
+		return this.saCounters().map(({ spi, dir, dst }) => ({ spi, dir, dst }));
+	}
+
+	saCounters(): SaCounters[] {
+		const type = saStatsStruct();
+		const size = koffi.sizeof(type);
+		const names = KoffiDataplane.dropNames();
+		for (let cap = 64; ; cap *= 4) {
+			const buf = Buffer.alloc(size * cap);
+			const n = check(nativeApi().saStats(buf, cap));
+			if (n === cap) continue;
+			return Array.from({ length: n }, (_, i) => {
+				const s = koffi.decode(buf, i * size, type) as {
+					spi: number; dir: number; dst: { family: number; addr: Uint8Array };
+					packets: bigint | number; bytes: bigint | number; last_used: bigint | number; seq: bigint | number;
+					drops: ArrayLike<bigint | number>;
+				};
+				const drops: Record<string, bigint> = {};
+				names.forEach((name, k) => (drops[name] = BigInt(s.drops[k] ?? 0)));
+				return {
+					spi: `0x${s.spi.toString(16)}` as const,
+					dir: s.dir === 0 ? 'in' : 'out',
+					dst: fromAddr(s.dst),
+					packets: BigInt(s.packets),
+					bytes: BigInt(s.bytes),
+					lastUsed: Number(s.last_used),
+					seq: BigInt(s.seq),
+					drops,
+				} satisfies SaCounters;
+			});
+		}
+	}
+
+	portCounters(): PortCounters[] {
+		const size = koffi.sizeof(PortStats);
+		const buf = Buffer.alloc(size * 8);
+		const n = check(nativeApi().portStats(buf, 8));
+		return Array.from({ length: n }, (_, i) => {
+			const s = koffi.decode(buf, i * size, PortStats) as Record<string, number | bigint>;
+			return {
+				port: Number(s['port_id']), rxPackets: BigInt(s['rx_packets'] ?? 0), rxBytes: BigInt(s['rx_bytes'] ?? 0),
+				txPackets: BigInt(s['tx_packets'] ?? 0), txBytes: BigInt(s['tx_bytes'] ?? 0),
+			};
+		});
+	}
+
+	/** {} => dataplane-wide drops by reason name */
+	dropCounters(): Record<string, bigint> {
+		const names = KoffiDataplane.dropNames();
+		const buf = Buffer.alloc(8 * names.length);
+		check(nativeApi().dropStats(buf, names.length));
+		return Object.fromEntries(names.map((name, i) => [name, buf.readBigUInt64LE(i * 8)]));
+	}
+}

@@ -1,0 +1,108 @@
+// The koffi binding (operator/dataplane/binding.ts) starts the dataplane inside this Node
+// process and drives it the way the XFRM mirror will: SAs put, read back, replaced and deleted,
+// policies and routes swapped while workers poll, drop names read from the C table. A protect
+// policy whose SA is missing drops its traffic as no_sa and nothing leaves in clear.
+//
+//   lan.pcap (3 x 10.1.0.1 -> 10.2.0.1, replayed forever) --> [lan 1] esplane [wan 0] --> wan.pcap
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import test from 'ava';
+import { KoffiDataplane } from '../../operator/dataplane/binding.js';
+import { isDataplaneError } from '../../operator/dataplane/error.js';
+import type { DpSa } from '../../operator/dataplane/types.js';
+import { pcapFrames, scratch } from './harness.js';
+
+function frame(src: number[], dst: number[]): Buffer {
+	const ip = Buffer.from([0x45, 0, 0, 32, 0, 1, 0, 0, 64, 17, 0, 0, ...src, ...dst]);
+	let sum = 0;
+	for (let i = 0; i < 20; i += 2) sum += ip.readUInt16BE(i);
+	while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
+	ip.writeUInt16BE(~sum & 0xffff, 10);
+	const udp = Buffer.from([0x04, 0xd2, 0x16, 0x2e, 0, 12, 0, 0, 1, 2, 3, 4]);
+	return Buffer.concat([Buffer.from('020000000101020000000102' + '0800', 'hex'), ip, udp]);
+}
+
+function pcap(frames: Buffer[]): Buffer {
+	const head = Buffer.alloc(24);
+	head.writeUInt32LE(0xa1b2c3d4, 0);
+	head.writeUInt16LE(2, 4);
+	head.writeUInt16LE(4, 6);
+	head.writeUInt32LE(65535, 16);
+	head.writeUInt32LE(1, 20);
+	return Buffer.concat([head, ...frames.flatMap(f => {
+		const rec = Buffer.alloc(16);
+		rec.writeUInt32LE(f.length, 8);
+		rec.writeUInt32LE(f.length, 12);
+		return [rec, f];
+	})]);
+}
+
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+const outSa = (key: string): DpSa => ({
+	spi: '0x100', dir: 'out', mode: 'tunnel', src: '192.0.2.1', dst: '192.0.2.2',
+	aead: { name: 'rfc4106(gcm(aes))', key: `0x${key.repeat(20)}`, icvBits: 128 },
+});
+
+test('SAs, policies and routes are driven in-process and a protect policy without its SA never leaks', async t => {
+	const { dir, remove } = scratch('koffi');
+	t.teardown(remove);
+	writeFileSync(join(dir, 'lan.pcap'), pcap([0, 1, 2].map(() => frame([10, 1, 0, 1], [10, 2, 0, 1]))));
+	writeFileSync(join(dir, 'empty.pcap'), pcap([]));
+	const wanOut = join(dir, 'wan.pcap');
+	const dp = KoffiDataplane.start({
+		eal: ['-l', '0,1', '--no-pci', '--no-huge', '-m', '256', '--no-shconf', '--no-telemetry', '--file-prefix', `espdp${process.pid}`,
+			'--vdev', `net_pcap0,rx_pcap=${join(dir, 'empty.pcap')},tx_pcap=${wanOut}`,
+			'--vdev', `net_pcap1,rx_pcap=${join(dir, 'lan.pcap')},infinite_rx=1`],
+		logPath: join(dir, 'dp.log'),
+	});
+	t.teardown(() => dp.shutdown());
+
+	t.deepEqual(KoffiDataplane.dropNames().slice(0, 5), ['malformed', 'non_esp', 'truncated', 'unknown_spi', 'replay']);
+	t.true(KoffiDataplane.dropNames().includes('no_sa'));
+
+	dp.addPort({ name: 'wan', port: 0, role: 'wan' });
+	dp.addPort({ name: 'lan', port: 1, role: 'lan' });
+	dp.replaceRoutes([{ dst: '0.0.0.0/0', port: 'wan', via: '192.0.2.254' }],
+		[{ ip: '192.0.2.254', mac: '02:00:00:00:00:fe', port: 'wan' }]);
+
+	dp.putSa(outSa('11'));
+	t.deepEqual(dp.listSas(), [{ spi: '0x100', dir: 'out', dst: '192.0.2.2' }]);
+	dp.putSa(outSa('22')); // replace: same key, new material
+	t.is(dp.listSas().length, 1);
+	const err = t.throws(() => dp.putSa({ ...outSa('33'), aead: { name: 'rfc4106(gcm(aes))', key: '0x1234', icvBits: 128 } }));
+	t.true(isDataplaneError(err));
+	t.regex(err?.message ?? '', /aead\.key: 2 bytes/);
+
+	// traffic flows into a protect policy naming SA 0x999, which does not exist
+	dp.replacePolicies('out', [{ dir: 'out', src: '10.1.0.0/24', dst: '10.2.0.0/24', action: 'protect', spi: '0x999' }]);
+	dp.run();
+	await sleep(300);
+	// tables change under running workers (RCU): many replaces of the SA and the SPD
+	for (let i = 0; i < 50; i++) {
+		dp.putSa(outSa(i % 2 ? '44' : '55'));
+		dp.replacePolicies('out', [{ dir: 'out', src: '10.1.0.0/24', dst: '10.2.0.0/24', action: 'protect', spi: '0x999', priority: i }]);
+	}
+	dp.pause();
+	const drops = dp.dropCounters();
+	t.true(drops['no_sa']! > 0n, 'dropped as no_sa');
+	const lan = dp.portCounters().find(p => p.port === 1)!;
+	t.is(drops['no_sa'], lan.rxPackets, 'every packet received was dropped as no_sa');
+	t.is(dp.portCounters().find(p => p.port === 0)?.txPackets, 0n);
+
+	// with the SA present the same flow is protected
+	dp.replacePolicies('out', [{ dir: 'out', src: '10.1.0.0/24', dst: '10.2.0.0/24', action: 'protect', spi: '0x100' }]);
+	dp.run();
+	await sleep(200);
+	dp.delSa({ spi: '0x100', dir: 'out', dst: '192.0.2.2' }); // deleted while traffic flows
+	await sleep(100);
+	dp.pause();
+	t.deepEqual(dp.listSas(), []);
+	t.notThrows(() => dp.delSa({ spi: '0x100', dir: 'out', dst: '192.0.2.2' }), 'deleting a missing SA is a no-op');
+	const sent = dp.portCounters().find(p => p.port === 0)!.txPackets;
+	t.true(sent > 0n, 'protected traffic left on wan');
+	dp.shutdown();
+	const frames = pcapFrames(wanOut);
+	t.is(BigInt(frames.length), sent);
+	t.true(frames.every(f => f[23] === 50), 'everything on wan is ESP');
+});
