@@ -1,0 +1,49 @@
+// `esplane operator` as deployed: its own process, Kubernetes access from $KUBECONFIG (here
+// pointing at the API-server double). It takes the leader Lease, reconciles a tunnel, and on
+// SIGTERM releases the Lease and exits 0.
+import { spawn } from 'node:child_process';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'ava';
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import { repoRoot } from '../../operator/api/generate-crd.js';
+import { kubeApi } from '../../operator/k8s/client.js';
+import { startApiServerDouble } from '../helpers/apiserver/cluster.js';
+import { tunnel } from './fixtures.js';
+
+test('esplane operator takes the lease, reconciles, and on SIGTERM releases the lease and exits 0', async (t) => {
+	const c = await startApiServerDouble();
+	t.teardown(() => c.stop());
+	const dir = mkdtempSync(join(tmpdir(), 'esplane-op-'));
+	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+	const kubeconfig = join(dir, 'kubeconfig');
+	writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nclusters: [{name: d, cluster: {server: "${c.double.url}", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: d, context: {cluster: d, user: u}}]\ncurrent-context: d\n`);
+	const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'operator/cli/main.ts'), 'operator', '--namespace', 'default', '--lease-namespace', 'default', '--identity', 'op-under-test'], {
+		env: { ...process.env, KUBECONFIG: kubeconfig, ESPLANE_LOG_LEVEL: 'info' },
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
+	let output = '';
+	child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+	child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+	const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+	t.teardown(() => child.kill('SIGKILL'));
+
+	const api = kubeApi(c.kubeConfig);
+	await c.kubeConfig.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({ group: 'esplane.io', version: 'v1alpha1', namespace: 'default', plural: 'ipsectunnels', body: tunnel('t1') });
+	const deadline = Date.now() + 20_000;
+	let reason: string | undefined;
+	while (Date.now() < deadline) {
+		const t1 = await api.getTunnel('default', 't1');
+		reason = t1.status?.conditions?.find((x) => x.type === 'Accepted')?.reason;
+		if (reason) break;
+		await new Promise((r) => setTimeout(r, 100));
+	}
+	t.is(reason, 'SecretNotFound', output);
+	t.is((await api.getLease('default', 'esplane-operator')).spec?.holderIdentity, 'op-under-test');
+
+	child.kill('SIGTERM');
+	t.is(await exited, 0, output);
+	t.is((await api.getLease('default', 'esplane-operator')).spec?.holderIdentity, '', 'the lease was released');
+	t.regex(output, /"msg":"became leader"/);
+});
