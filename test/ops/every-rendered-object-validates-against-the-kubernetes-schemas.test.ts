@@ -16,6 +16,7 @@ import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import { CustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition';
 import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
+import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,6 +42,7 @@ const VALIDATORS: Record<string, Validator> = {
 	'rbac.authorization.k8s.io/v1/RoleBinding': v(RoleBinding),
 	'apiextensions.k8s.io/v1/CustomResourceDefinition': v(CustomResourceDefinition),
 	'monitoring.coreos.com/v1/PodMonitor': v(PodMonitor),
+	'monitoring.coreos.com/v1/PrometheusRule': v(PrometheusRule),
 	'monitoring.coreos.com/v1/ServiceMonitor': v(ServiceMonitor),
 };
 

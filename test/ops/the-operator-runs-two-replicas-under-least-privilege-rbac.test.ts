@@ -76,6 +76,8 @@ test('monitors are off by default and on with the monitoring values', (t) => {
 	t.deepEqual(kinds(render()), []);
 	const on = render(['ci/monitoring-values.yaml']);
 	t.deepEqual(kinds(on), ['PodMonitor', 'ServiceMonitor']);
+	t.true(on.some((o) => o.kind === 'PrometheusRule'));
+	t.false(render().some((o) => o.kind === 'PrometheusRule'));
 	const pm = find(on, 'PodMonitor', 'esplane-agent') as K8sObject & { spec: { podMetricsEndpoints: Array<{ port: string }> } };
 	t.is(pm.spec.podMetricsEndpoints[0]?.port, 'metrics');
 	t.is((pm.metadata['labels'] as Record<string, string>)['release'], 'kube-prometheus-stack');
