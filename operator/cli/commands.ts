@@ -6,6 +6,10 @@ import { operatorCommand } from '../controller/command.js';
 type Command = { summary: string; run: (args: string[]) => Promise<number> };
 
 const commands: Record<string, Command> = {
+	agent: {
+		summary: 'the node agent: strongSwan over VICI, XFRM mirror, dataplane (--config-dir DIR without Kubernetes)',
+		run: async args => (await import('../agent/command.js')).runAgent(args),
+	},
 	version: {
 		summary: 'print the versions of esplane and its dataplane ABI',
 		run: async () => {

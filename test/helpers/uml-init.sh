@@ -15,9 +15,13 @@ mount -t tmpfs tmpfs /run
 # A private /tmp, unless the checkout itself lives under /tmp (a CI clone may): hiding it
 # would hide the code under test.
 case "$ESPLANE_UML_CWD" in
-	/tmp/*) mkdir -p /run/tmp; export TMPDIR=/run/tmp ;;
+	/tmp/*) mkdir -p /mnt/tmp; export TMPDIR=/mnt/tmp ;;
 	*) mount -t tmpfs tmpfs /tmp ;;
 esac
+# Scratch space for sockets and per-daemon configs: a tmpfs (UNIX sockets do not work on
+# hostfs) outside /run (charons get a private /run by bind mount, which would hide it).
+mount -t tmpfs tmpfs /mnt
+SCRATCH=/mnt; export SCRATCH
 [ -c /dev/net/tun ] || mknod /dev/net/tun c 10 200
 ver=$(uname -r)
 # The guest's modprobe must read the UML module tree; one call loads them all.
