@@ -64,6 +64,7 @@ test('each spoke is matched to its own hub config by identity, with its own subn
 		t.like(spoke, { name: 'net/to-hub', state: 'ESTABLISHED', remoteId: 'hub' });
 	}
 	t.deepEqual(r['spokes.ping'], [true, true]);
+	t.log(`both spokes up ${r['spokes.upMs']} ms after their configs were loaded`);
 });
 
 test('a remote-access client gets a virtual IP from the pool and reaches a host on the hub LAN', (t) => {

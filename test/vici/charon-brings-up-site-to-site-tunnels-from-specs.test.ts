@@ -87,6 +87,7 @@ for (const [name, version, ike, esp, auth] of cases) {
 		t.true(r[`${name}.ping`]);
 		t.is(r[`${name}.statsIkeSas`], '1', 'stats counts the one IKE SA');
 		t.true(r[`${name}.upMs`] < 5000, `up in ${r[`${name}.upMs`]} ms`);
+		t.log(`initiate to CHILD SA up on both sides: ${r[`${name}.upMs`]} ms`);
 	});
 
 	test(`${name}: terminate and unload-conn leave no SA, config, secret, key or tunnel policy behind`, (t) => {
