@@ -1,6 +1,6 @@
 // Command-line face of uml.ts for people: node --import tsx test/helpers/uml-cli.ts script.sh [KEY=val …]
 import { readFileSync } from 'node:fs';
-import { runInUml } from './uml.js';
+import { runInUml } from "../../operator/uml/run.js";
 
 const [scriptPath, ...pairs] = process.argv.slice(2);
 if (!scriptPath) {
