@@ -41,14 +41,15 @@ RUN npx tsc -p tsconfig.build.json \
 FROM ${NODE_IMAGE} AS runtime
 # The dataplane's shared libraries (runtime-packages.txt, from the dataplane stage); all of
 # DPDK 22.11's poll-mode and crypto drivers, which EAL loads as plugins (VF and TAP PMDs,
-# ipsec_mb); dpdk for dpdk-devbind/dpdk-hugepages; strongSwan: charon with the
-# kernel-netlink and vici plugins, swanctl for the liveness probe and debugging;
+# ipsec_mb); dpdk for dpdk-devbind/dpdk-hugepages; strongSwan: charon and every plugin
+# strongswan.conf loads (eap-mschapv2 is in extauth), swanctl for the liveness probe;
 # iproute2 for `ip xfrm` when debugging a node.
 COPY --from=dataplane /src/runtime-packages.txt /tmp/runtime-packages.txt
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       $(cat /tmp/runtime-packages.txt) librte-meta-allpmds dpdk \
       strongswan-charon strongswan-swanctl libstrongswan-standard-plugins libcharon-extra-plugins \
+      libcharon-extauth-plugins \
       iproute2 ca-certificates \
  && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages.txt
 

@@ -14,14 +14,14 @@ test('the chart CRDs are byte-for-byte the ones in crds/', (t) => {
 	t.deepEqual(copy, source);
 	t.true(source.includes('esplane.io_ipsectunnels.yaml'));
 	for (const f of source) {
-		t.is(readFileSync(join(CHART, 'crds', f), 'utf8'), readFileSync(join(ROOT, 'crds', f), 'utf8'), `copy with: cp crds/${f} charts/esplane/crds/`);
+		t.is(readFileSync(join(CHART, 'crds', f), 'utf8'), readFileSync(join(ROOT, 'crds', f), 'utf8'), 'refresh with: node --import tsx test/ops/generate-manifests.ts');
 	}
 });
 
 test("charon's ConfigMap carries config/strongswan/strongswan.conf and its VICI socket is the agent's", (t) => {
 	const objs = render();
 	const file = readFileSync(join(CHART, 'files/strongswan.conf'), 'utf8');
-	t.is(file, readFileSync(join(ROOT, 'config/strongswan/strongswan.conf'), 'utf8'), 'copy with: cp config/strongswan/strongswan.conf charts/esplane/files/');
+	t.is(file, readFileSync(join(ROOT, 'config/strongswan/strongswan.conf'), 'utf8'), 'refresh with: node --import tsx test/ops/generate-manifests.ts');
 	const cm = find(objs, 'ConfigMap', 'esplane-strongswan') as K8sObject & { data: Record<string, string> };
 	t.is(cm.data['strongswan.conf'], file.replace(/\n$/, ''));
 	const socket = /vici\s*\{[^}]*socket\s*=\s*(\S+)/.exec(file)?.[1];
@@ -40,7 +40,7 @@ test("charon's ConfigMap carries config/strongswan/strongswan.conf and its VICI 
 
 test('the Grafana dashboard ConfigMap carries dashboards/esplane.json', (t) => {
 	const file = readFileSync(join(CHART, 'files/grafana-dashboard.json'), 'utf8');
-	t.is(file, readFileSync(join(ROOT, 'dashboards/esplane.json'), 'utf8'), 'copy with: cp dashboards/esplane.json charts/esplane/files/grafana-dashboard.json');
+	t.is(file, readFileSync(join(ROOT, 'dashboards/esplane.json'), 'utf8'), 'refresh with: node --import tsx test/ops/generate-manifests.ts');
 	t.false(render().some((o) => o.metadata.name === 'esplane-grafana-dashboard'), 'off by default');
 	const cm = find(render(['ci/monitoring-values.yaml']), 'ConfigMap', 'esplane-grafana-dashboard') as K8sObject & { data: Record<string, string> };
 	t.deepEqual(JSON.parse(cm.data['esplane.json'] ?? ''), JSON.parse(file));

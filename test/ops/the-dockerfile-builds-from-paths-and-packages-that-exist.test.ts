@@ -185,3 +185,17 @@ function owners(paths: string[]): Map<string, string> {
 	}
 	return byPath;
 }
+
+test('the runtime stage installs a package for every strongSwan plugin strongswan.conf loads', (t) => {
+	const conf = readFileSync(join(ROOT, 'charts/esplane/files/strongswan.conf'), 'utf8');
+	const plugins = (/^\s*load\s*=\s*(.+)$/m.exec(conf)?.[1] ?? '').trim().split(/\s+/);
+	t.true(plugins.includes('vici') && plugins.includes('kernel-netlink'), `load = ${plugins.join(' ')}`);
+	const closure = dependencyClosure(aptPackages(stage('runtime')));
+	const paths = plugins.map((p) => `/usr/lib/ipsec/plugins/libstrongswan-${p}.so`);
+	const owner = owners(paths);
+	const missing = paths.filter((p) => {
+		const pkg = owner.get(p.replace(/^\/usr(?=\/lib\/)/, ''));
+		return pkg === undefined || !closure.has(pkg);
+	});
+	t.deepEqual(missing, [], 'plugins no runtime package provides');
+});

@@ -8,6 +8,7 @@ import { parseDocs, render } from './helm.js';
 
 const REGENERATE = 'regenerate with: node --import tsx test/ops/generate-manifests.ts';
 
+
 test('every file in manifests/ equals the chart rendered with its defaults, and nothing else is there', (t) => {
 	const expected = generateManifests();
 	const onDisk = readdirSync(MANIFESTS_DIR).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
