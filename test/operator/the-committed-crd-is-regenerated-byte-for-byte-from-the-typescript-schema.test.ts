@@ -27,3 +27,19 @@ test('the CRD has the status subresource, short names and the printer columns ku
 	const rules = JSON.stringify(version.schema.openAPIV3Schema.properties.spec);
 	t.true(rules.includes('x-kubernetes-validations'));
 });
+
+test('every CEL rule of rules.ts is in the CRD with the same message its TypeScript twin reports', async (t) => {
+	const { authRules, endpointRules, specRules } = await import('../../operator/api/rules.js');
+	const crd = yaml.load(committed) as any;
+	const spec = crd.spec.versions[0].schema.openAPIV3Schema.properties.spec;
+	const at: [unknown[], unknown][] = [
+		[specRules, spec],
+		[authRules, spec.properties.auth],
+		[endpointRules, spec.properties.local],
+		[endpointRules, spec.properties.remote],
+	];
+	for (const [rules, schema] of at) {
+		const inCrd = (schema as any)['x-kubernetes-validations'].map((v: any) => `${v.rule} => ${v.message}`);
+		t.deepEqual(inCrd, (rules as { cel: string; message: string }[]).map((r) => `${r.cel} => ${r.message}`));
+	}
+});
