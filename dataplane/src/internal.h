@@ -238,6 +238,7 @@ static inline uint16_t dp_partition(struct rte_mbuf **pkts, uint16_t n, const ui
 }
 
 int worker_main(void *arg);
+void dp_process_burst(uint8_t role, struct rte_mbuf **pkts, uint16_t n);
 
 /* stats.c */
 void stats_sum_ports(struct port_counters *out /* [DP_MAX_PORTS] */);

@@ -84,3 +84,11 @@ int worker_main(void *arg)
 	rte_rcu_qsbr_thread_unregister(dp.rcu, w->rcu_id);
 	return 0;
 }
+
+/* One burst through the stages of a port role without polling a port: the fuzz target's way
+ * in. Not part of the ABI. */
+void dp_process_burst(uint8_t role, struct rte_mbuf **pkts, uint16_t n)
+{
+	static struct worker w;
+	handle_burst(&w, role, pkts, n > DP_BURST ? DP_BURST : n);
+}
