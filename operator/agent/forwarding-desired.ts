@@ -3,7 +3,7 @@
 // No I/O here: the mirror observes, calls these, and applies the result.
 import type { NeighborEntry, RouteEntry } from '../dataplane/control.js';
 import {
-	AF_INET, AF_INET6, NTF_PROXY, NUD_DELAY, NUD_FAILED, NUD_INCOMPLETE, NUD_NOARP, NUD_PERMANENT, NUD_PROBE,
+	AF_INET, AF_INET6, NTF_PROXY, NUD_DELAY, NUD_FAILED, NUD_INCOMPLETE, NUD_NOARP, NUD_NONE, NUD_PERMANENT, NUD_PROBE,
 	NUD_REACHABLE, NUD_STALE, RTN_UNICAST, RT_TABLE_MAIN,
 } from '../rtnl/codec/constants.js';
 import { canonicalIp } from '../rtnl/codec/address.js';
@@ -81,6 +81,33 @@ export function desiredRoutes(kernel: readonly Route[], ports: ReadonlyMap<numbe
 		if (seen === undefined || metric < seen.metric) best.set(dst, { entry, metric });
 	}
 	return sortBy([...best.values()].map((b) => b.entry), routeKey);
+}
+
+/**
+ * {kernel neighbours, desired routes, ifindex => port, is this a periodic refresh} => the route
+ * gateways the kernel should resolve. The kernel never sees the dataplane's traffic, so its
+ * entry for a gateway is never "used": a gateway it has no entry for is resolved at once (the
+ * MAC is there before the first packet), and on each periodic refresh a STALE entry is
+ * re-validated (a peer whose MAC changed is noticed) and a FAILED one retried.
+ */
+export function gatewaysToResolve(
+	kernel: readonly Neighbor[],
+	routes: readonly RouteEntry[],
+	ports: ReadonlyMap<number, string>,
+	refresh: boolean,
+): { ip: string; port: string; ifindex: number }[] {
+	const ifindexOf = new Map([...ports].map(([ifindex, port]) => [port, ifindex]));
+	const state = new Map(kernel.map((n) => [`${n.ifindex}|${n.dst ?? ''}`, n.state]));
+	const out = new Map<string, { ip: string; port: string; ifindex: number }>();
+	for (const r of routes) {
+		const ifindex = ifindexOf.get(r.port);
+		if (r.via === undefined || ifindex === undefined) continue;
+		const ip = canonicalIp(r.via);
+		const s = state.get(`${ifindex}|${ip}`);
+		const due = s === undefined || s === NUD_NONE || (refresh && (s & (NUD_STALE | NUD_FAILED)) !== 0);
+		if (due) out.set(`${ifindex}|${ip}`, { ip, port: r.port, ifindex });
+	}
+	return [...out.values()];
 }
 
 const routeKey = (r: RouteEntry): string => {

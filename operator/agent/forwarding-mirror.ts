@@ -3,7 +3,7 @@
 // coalesced reconcile (dump links, neighbours, routes => desired => diff => apply); a periodic
 // full resync and a re-dump after a receive-buffer overrun heal whatever was missed. The
 // kernel resolves next hops (ARP/ND on the TAP); `resolve()` lets the dataplane ask it to.
-import type { ForwardingControl, NeighborEntry } from '../dataplane/control.js';
+import type { ForwardingControl, NeighborEntry, RouteEntry } from '../dataplane/control.js';
 import { createLogger } from '../log/logger.js';
 import type { Logger } from '../log/logger.js';
 import { RT_TABLE_MAIN } from '../rtnl/codec/constants.js';
@@ -14,7 +14,7 @@ import type { RtnlEvent } from '../rtnl/events.js';
 import { Rtnl } from '../rtnl/rtnl.js';
 import type { Dump } from '../rtnl/rtnl.js';
 import { UnknownPortError } from './forwarding-errors.js';
-import { desiredNeighbors, desiredRoutes, diffNeighbors, mergeRoutes, neighborKey, portsByIfindex } from './forwarding-desired.js';
+import { desiredNeighbors, desiredRoutes, diffNeighbors, gatewaysToResolve, mergeRoutes, neighborKey, portsByIfindex } from './forwarding-desired.js';
 
 export interface ForwardingMirrorOptions {
 	control: ForwardingControl;
@@ -28,6 +28,8 @@ export interface ForwardingMirrorOptions {
 	fallbackNeighbors?: readonly NeighborEntry[];
 	/** full resync period; default 30 s */
 	resyncMs?: number;
+	/** resolve route gateways the kernel has no entry for, re-validate STALE ones on each resync; default true */
+	refreshGateways?: boolean;
 	/** how long events are coalesced before a reconcile; default 20 ms */
 	coalesceMs?: number;
 	logger?: Logger;
@@ -39,6 +41,8 @@ export interface ForwardingMirrorStats {
 	neighborDels: number;
 	routeReplaces: number;
 	failures: number;
+	/** gateway resolutions the mirror asked the kernel for */
+	gatewayResolves: number;
 	/** neighbours the dataplane refused (bad input): counted, logged once, retried next reconcile */
 	neighborRejects: number;
 	events: number;
@@ -52,12 +56,15 @@ type Table = 'link' | 'neighbor' | 'route';
 const ALL: readonly Table[] = ['link', 'neighbor', 'route'];
 
 export class ForwardingMirror {
-	readonly stats: ForwardingMirrorStats = { reconciles: 0, neighborPuts: 0, neighborDels: 0, routeReplaces: 0, failures: 0, neighborRejects: 0, events: 0, overruns: 0 };
+	readonly stats: ForwardingMirrorStats = { reconciles: 0, neighborPuts: 0, neighborDels: 0, routeReplaces: 0, failures: 0, gatewayResolves: 0, neighborRejects: 0, events: 0, overruns: 0 };
 	private readonly control: ForwardingControl;
 	private readonly interfaces: Readonly<Record<string, string>>;
 	private readonly mirrored: ReadonlySet<string>;
 	private readonly fallback: readonly NeighborEntry[];
 	private readonly resyncMs: number;
+	private readonly refreshGateways: boolean;
+	/** the next reconcile is a periodic one: re-validate STALE/FAILED gateways */
+	private refreshDue = false;
 	private readonly coalesceMs: number;
 	private readonly log: Logger;
 	private readonly rtnl: Rtnl;
@@ -81,6 +88,7 @@ export class ForwardingMirror {
 		this.mirrored = new Set(Object.values(opts.interfaces));
 		this.fallback = opts.fallbackNeighbors ?? [];
 		this.resyncMs = opts.resyncMs ?? 30_000;
+		this.refreshGateways = opts.refreshGateways ?? true;
 		this.coalesceMs = opts.coalesceMs ?? 20;
 		this.log = opts.logger ?? createLogger('forwarding-mirror');
 		this.ownsRtnl = opts.rtnl === undefined;
@@ -96,7 +104,10 @@ export class ForwardingMirror {
 				this.markDirty('overrun', ALL);
 			}),
 		);
-		this.resyncTimer = setInterval(() => this.markDirty('resync', ALL), this.resyncMs);
+		this.resyncTimer = setInterval(() => {
+			this.refreshDue = true;
+			this.markDirty('resync', ALL);
+		}, this.resyncMs);
 		this.resyncTimer.unref();
 		this.log.info({ interfaces: this.interfaces, resyncMs: this.resyncMs }, 'forwarding mirror started');
 		for (const t of ALL) this.dirty.add(t);
@@ -228,9 +239,8 @@ export class ForwardingMirror {
 			}
 		}
 
-		const table = tables.has('route') || tables.has('link')
-			? mergeRoutes(this.control.listRoutes(), desiredRoutes(routes, this.ports), this.mirrored)
-			: null;
+		const wantRoutes = desiredRoutes(routes, this.ports);
+		const table = tables.has('route') || tables.has('link') ? mergeRoutes(this.control.listRoutes(), wantRoutes, this.mirrored) : null;
 		if (table) {
 			this.control.replaceRoutes(table);
 			this.stats.routeReplaces++;
@@ -238,6 +248,23 @@ export class ForwardingMirror {
 		if (nd.put.length || nd.del.length || table || bad) {
 			this.log.info({ neighborPuts: nd.put.length, neighborDels: nd.del.length, routes: table?.length, undecodable: bad }, 'forwarding mirrored');
 		}
+		if (this.refreshGateways) await this.resolveGateways(neighbors, wantRoutes);
 		return raced;
+	}
+
+	private async resolveGateways(neighbors: readonly Neighbor[], routes: readonly RouteEntry[]): Promise<void> {
+		const refresh = this.refreshDue;
+		this.refreshDue = false;
+		const due = gatewaysToResolve(neighbors, routes, this.ports, refresh);
+		for (const g of due) {
+			try {
+				await this.rtnl.resolve(g.ifindex, g.ip);
+				this.stats.gatewayResolves++;
+			} catch (err) {
+				this.log.warn({ err, ip: g.ip, port: g.port }, 'gateway resolution request failed');
+			}
+		}
+		// NONE -> INCOMPLETE is silent in the kernel: look, so the dataplane sees them pending
+		if (due.length > 0) this.markDirty('gateways', ['neighbor']);
 	}
 }

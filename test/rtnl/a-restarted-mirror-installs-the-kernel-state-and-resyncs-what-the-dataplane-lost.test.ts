@@ -29,7 +29,8 @@ test('a mirror started after the kernel has state installs it all, and a resync 
 		t.deepEqual(control.neighborsOf('wan'), wanNeighbors(), 'neighbours after start');
 		t.deepEqual(control.routesOf('wan'), wanRoutes(), 'routes after start');
 		t.true(control.neighborsOf('wan').some((n) => n.ip === '192.0.2.8' && n.mac === undefined), 'incomplete next hop present without a MAC');
-		t.is(wanNeighbors().length, 3);
+		// the three above, and the three route gateways the mirror asked the kernel to resolve
+		t.deepEqual(control.neighborsOf('wan').map((n) => n.ip), ['192.0.2.2', '192.0.2.254', '192.0.2.7', '192.0.2.8', '2001:db8::7', '2001:db8::fe']);
 		t.is(wanRoutes().length, 6); // two connected, two link-local/default v6, default v4, the prefix
 
 		// the dataplane loses entries behind the mirror's back (e.g. it restarted); no kernel event follows

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { desiredNeighbors, desiredRoutes, diffNeighbors, mergeRoutes, portsByIfindex } from '../../operator/agent/forwarding-desired.js';
+import { desiredNeighbors, desiredRoutes, diffNeighbors, gatewaysToResolve, mergeRoutes, portsByIfindex } from '../../operator/agent/forwarding-desired.js';
 import type { Neighbor } from '../../operator/rtnl/codec/neigh.js';
 import type { Route } from '../../operator/rtnl/codec/route.js';
 
@@ -116,3 +116,25 @@ test('the route merge replaces only the mirrored ports routes, and answers null 
 	t.is(mergeRoutes([...wan, lan], wan, mirrored), null);
 	t.deepEqual(mergeRoutes([lan, ...wan], [], mirrored), [lan]);
 });
+
+// [what, kernel state of the gateway 192.0.2.2 on esp-wan0 (undefined: no entry), resolve on a normal reconcile, on a periodic refresh]
+const gatewayCases: [string, number | undefined, boolean, boolean][] = [
+	['no entry: resolve at once', undefined, true, true],
+	['NONE', 0x00, true, true],
+	['INCOMPLETE: already resolving', 0x01, false, false],
+	['REACHABLE', 0x02, false, false],
+	['STALE: re-validated on refresh', 0x04, false, true],
+	['DELAY', 0x08, false, false],
+	['PROBE', 0x10, false, false],
+	['FAILED: retried on refresh', 0x20, false, true],
+	['PERMANENT', 0x80, false, false],
+];
+for (const [what, state, normal, refresh] of gatewayCases) {
+	test(`a route gateway is resolved when due: ${what}`, (t) => {
+		const kernel = state === undefined ? [] : [nb({ state })];
+		const routes = [{ dst: '0.0.0.0/0', port: 'wan', via: '192.0.2.2' }, { dst: '10.0.0.0/8', port: 'wan', via: '192.0.2.2' }, { dst: '192.0.2.0/24', port: 'wan' }];
+		const expected = [{ ip: '192.0.2.2', port: 'wan', ifindex: 5 }];
+		t.deepEqual(gatewaysToResolve(kernel, routes, ports, false), normal ? expected : []);
+		t.deepEqual(gatewaysToResolve(kernel, routes, ports, true), refresh ? expected : []);
+	});
+}

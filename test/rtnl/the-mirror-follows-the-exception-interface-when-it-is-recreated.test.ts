@@ -35,7 +35,10 @@ test('the mirror follows the exception interface by name when it is deleted and 
 			'route add default via 192.0.2.253',
 		]);
 		await equal('after recreation');
-		t.deepEqual(control.neighborsOf('wan').map((n) => n.ip), ['192.0.2.9']);
+		t.deepEqual(control.neighborsOf('wan'), [
+			{ ip: '192.0.2.253', port: 'wan' }, // the new default gateway, asked for, nobody answers
+			{ ip: '192.0.2.9', mac: '02:00:00:00:00:09', port: 'wan' },
+		]);
 		t.true(control.routesOf('wan').some((r) => r.dst === '0.0.0.0/0' && r.via === '192.0.2.253'));
 	} finally {
 		mirror.stop();
