@@ -24,7 +24,16 @@ export async function runOperator(args: string[]): Promise<number> {
 	const identity = flag(args, 'identity') ?? process.env.POD_NAME ?? `${hostname()}-${process.pid}`;
 	const concurrency = Number(flag(args, 'concurrency') ?? 8);
 	let lost = false;
-	const operator = new Operator({ kubeConfig, leaseNamespace, identity, concurrency, log, ...(namespace ? { namespace } : {}) });
+	const { createOperatorMetrics, createProcessMetrics, metricsListenFromEnv, startMetricsServer } = await import('../metrics/index.js');
+	const metrics = createOperatorMetrics({ controllers: ['ipsectunnel'] });
+	const operator = new Operator({ kubeConfig, leaseNamespace, identity, concurrency, log, metrics, ...(namespace ? { namespace } : {}) });
+	// A standby replica is ready (it is doing its job: waiting); a leader once its caches are warm.
+	const server = await startMetricsServer({
+		registries: [metrics.registry, createProcessMetrics({ role: 'operator', version: '0.1.0' })],
+		...metricsListenFromEnv(8080),
+		ready: () => !operator.elector.leading || operator.running,
+		log,
+	});
 	const done = new Promise<number>((resolve) => {
 		const stop = (signal: string) => () => {
 			log.info({ signal }, 'stopping');
@@ -45,6 +54,7 @@ export async function runOperator(args: string[]): Promise<number> {
 	operator.start();
 	log.info({ identity, leaseNamespace, namespace: namespace ?? '(all)' }, 'operator started, campaigning for leadership');
 	const code = await done;
+	await server.close();
 	return lost ? 1 : code;
 }
 

@@ -15,6 +15,7 @@ import { LeaderElector } from '../k8s/leader.js';
 import { leaseExpired, toDate } from '../k8s/lease.js';
 import { createLogger } from '../log/index.js';
 import type { Logger } from '../log/index.js';
+import type { OperatorMetrics } from '../metrics/index.js';
 import type { AgentHeartbeat, NodeView } from './gateway.js';
 import { WorkQueue } from './queue.js';
 import { reconcileTunnel } from './tunnel-reconciler.js';
@@ -35,6 +36,8 @@ export interface OperatorOptions {
 	leaseDurationSeconds?: number;
 	log?: Logger;
 	api?: KubeApi;
+	/** Reconcile counts/durations and the leader gauge (esplane_reconcile_*, esplane_operator_leader). */
+	metrics?: OperatorMetrics;
 }
 
 export function nodeView(n: V1Node): NodeView {
@@ -152,9 +155,11 @@ export class Operator {
 		await Promise.all([this.secrets.start(), this.nodes.start(), this.leases.start()]);
 		await this.tunnels.start();
 		const events = eventRecorder(this.api, 'esplane-operator', (err) => this.log.warn({ err: String(err) }, 'event not written'));
+		const metrics = this.#o.metrics;
+		metrics?.setLeader(true);
 		this.queue.start(async (key) => {
 			this.stats.reconciles += 1;
-			const result = await reconcileTunnel(
+			const reconcile = () => reconcileTunnel(
 				{
 					api: this.api,
 					tunnel: (ns, name) => this.tunnels.get(ns, name),
@@ -166,6 +171,7 @@ export class Operator {
 				},
 				key,
 			);
+			const result = metrics ? await metrics.timeReconcile('ipsectunnel', reconcile, (r) => (r.failed ? 'error' : r.requeueAfterMs !== undefined ? 'requeue' : 'success')) : await reconcile();
 			if (result.failed) this.stats.failures += 1;
 			for (const w of result.wrote ?? []) this.stats[w === 'status' ? 'statusWrites' : 'metadataWrites'] += 1;
 			return result;
@@ -182,6 +188,7 @@ export class Operator {
 	#stopControllers(): void {
 		if (!this.#running) return;
 		this.#running = false;
+		this.#o.metrics?.setLeader(false);
 		if (this.#resync) clearTimeout(this.#resync);
 		this.queue.stop();
 		for (const i of [this.tunnels, this.secrets, this.nodes, this.leases]) i.stop();

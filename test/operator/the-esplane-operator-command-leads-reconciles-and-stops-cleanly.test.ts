@@ -1,8 +1,10 @@
 // `esplane operator` as deployed: its own process, Kubernetes access from $KUBECONFIG (here
-// pointing at the API-server double). It takes the leader Lease, reconciles a tunnel, and on
-// SIGTERM releases the Lease and exits 0.
+// pointing at the API-server double). It takes the leader Lease, reconciles a tunnel, says so
+// on /metrics and /readyz, and on SIGTERM releases the Lease and exits 0.
 import { spawn } from 'node:child_process';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
@@ -19,8 +21,14 @@ test('esplane operator takes the lease, reconciles, and on SIGTERM releases the 
 	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 	const kubeconfig = join(dir, 'kubeconfig');
 	writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nclusters: [{name: d, cluster: {server: "${c.double.url}", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: d, context: {cluster: d, user: u}}]\ncurrent-context: d\n`);
+	const port = await new Promise<number>((resolve) => {
+		const probe = createServer().listen(0, '127.0.0.1', () => {
+			const p = (probe.address() as AddressInfo).port;
+			probe.close(() => resolve(p));
+		});
+	});
 	const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'operator/cli/main.ts'), 'operator', '--namespace', 'default', '--lease-namespace', 'default', '--identity', 'op-under-test'], {
-		env: { ...process.env, KUBECONFIG: kubeconfig, ESPLANE_LOG_LEVEL: 'info' },
+		env: { ...process.env, KUBECONFIG: kubeconfig, ESPLANE_LOG_LEVEL: 'info', ESPLANE_METRICS_HOST: '127.0.0.1', ESPLANE_METRICS_PORT: String(port) },
 		stdio: ['ignore', 'pipe', 'pipe'],
 	});
 	let output = '';
@@ -41,6 +49,11 @@ test('esplane operator takes the lease, reconciles, and on SIGTERM releases the 
 	}
 	t.is(reason, 'SecretNotFound', output);
 	t.is((await api.getLease('default', 'esplane-operator')).spec?.holderIdentity, 'op-under-test');
+
+	const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+	t.regex(metrics, /^esplane_operator_leader 1$/m);
+	t.regex(metrics, /^esplane_reconcile_total\{controller="ipsectunnel",result="error"\} [1-9]/m, 'the missing Secret counts as an error (retried)');
+	t.is((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 200);
 
 	child.kill('SIGTERM');
 	t.is(await exited, 0, output);
