@@ -10,6 +10,10 @@ const commands: Record<string, Command> = {
 		summary: 'the node agent: strongSwan over VICI, XFRM mirror, dataplane (--config-dir DIR without Kubernetes)',
 		run: async args => (await import('../agent/command.js')).runAgent(args),
 	},
+	demo: {
+		summary: 'two sites and a real tunnel on this machine (a UML guest when the kernel lacks ESP)',
+		run: async args => (await import('../demo/command.js')).runDemo(args),
+	},
 	version: {
 		summary: 'print the versions of esplane and its dataplane ABI',
 		run: async () => {
