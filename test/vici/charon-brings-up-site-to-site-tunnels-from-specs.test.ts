@@ -90,8 +90,9 @@ for (const [name, version, ike, esp, auth] of cases) {
 		t.log(`initiate to CHILD SA up on both sides: ${r[`${name}.upMs`]} ms`);
 	});
 
-	test(`${name}: terminate and unload-conn leave no SA, config, secret, key or tunnel policy behind`, (t) => {
-		t.deepEqual(r[`${name}.terminate`], { matches: 1, terminated: 1 });
+	const how = name === 'psk' ? 'terminate, then deleting the tunnel' : 'deleting the tunnel while it is up';
+	test(`${name}: ${how} leaves no SA, config, secret, key or tunnel policy behind`, (t) => {
+		if (name === 'psk') t.deepEqual(r[`${name}.terminate`], { matches: 1, terminated: 1 });
 		const after = r[`${name}.after`];
 		t.deepEqual(after?.sas, [0, 0]);
 		t.deepEqual(after?.conns, [[], []]);

@@ -73,16 +73,23 @@ async function bringUp(name: string, specs: [IPsecTunnelSpec, IPsecTunnelSpec], 
 	r.set(`${name}.sasB`, saFacts(await vici.listSas(b.client, { ike: child })));
 }
 
-/** Terminate from A, unload both sides through the reconciler, record what is left. */
-async function tearDown(name: string): Promise<void> {
+/**
+ * Take the tunnel down, record what is left. With `terminate`, A terminates the IKE SA first
+ * and both sides then unload; without, the tunnel is simply deleted from both agents while
+ * up (what happens when a user deletes the IPsecTunnel) and the unload must end the SAs.
+ */
+async function tearDown(name: string, how: 'terminate' | 'unload'): Promise<void> {
 	const child = `site/${name}`;
 	const downB = waitEvent(b, 'ike-updown', (m) => isDown(m) && child in m);
-	r.set(`${name}.terminate`, await vici.terminate(a.client, { ike: child }));
-	await downB;
+	if (how === 'terminate') {
+		r.set(`${name}.terminate`, await vici.terminate(a.client, { ike: child }));
+		await downB;
+	}
 	a.reconciler.delete(child);
 	b.reconciler.delete(child);
 	const [ra, rb] = await Promise.all([a.reconciler.reconcile(), b.reconciler.reconcile()]);
 	r.set(`${name}.unloaded`, [ra.unloaded, rb.unloaded]);
+	if (how === 'unload') await downB;
 	r.set(`${name}.after`, {
 		sas: [(await vici.listSas(a.client)).length, (await vici.listSas(b.client)).length],
 		conns: [await vici.getConns(a.client), await vici.getConns(b.client)],
@@ -111,17 +118,17 @@ try {
 	r.set('rekey.before', { ike: before?.uniqueid, spiIn: before?.children[0]?.spiIn });
 	r.set('rekey.after', { ike: after?.uniqueid, children: after?.children.map((c) => ({ spiIn: c.spiIn, state: c.state })) });
 	r.set('rekey.ping', ping('espvc-lana', '10.2.0.10'));
-	await tearDown('psk');
+	await tearDown('psk', 'terminate');
 
 	// ---- IKEv2 with X.509 certificates from a CA made for this test, AES-CBC + HMAC ESP
 	const x = sides([env('ESPVC_A_DN'), env('ESPVC_B_DN')], { auth: { x509: { secretName: 'tls' } }, ike: { proposals: ['aes256-sha384-ecp384'] }, esp: { proposals: ['aes256-sha256'] } });
 	await bringUp('x509', x, [{ x509: certA }, { x509: certB }]);
-	await tearDown('x509');
+	await tearDown('x509', 'unload');
 
 	// ---- IKEv1 with a pre-shared key
 	const v1 = sides(['192.0.2.1', '192.0.2.2'], { ike: { version: 1, proposals: ['aes128-sha1-modp2048'] }, esp: { proposals: ['aes128-sha1'] } });
 	await bringUp('ikev1', v1, [{ psk: PSK }, { psk: PSK }]);
-	await tearDown('ikev1');
+	await tearDown('ikev1', 'unload');
 
 	// ---- refusals: charon's errmsg comes back typed; a bad tunnel does not stop a good one
 	const good = sides(['@gw-a', '@gw-b'], { esp: { proposals: ['aes128gcm16'] } })[0];

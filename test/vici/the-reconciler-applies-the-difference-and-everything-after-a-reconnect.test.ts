@@ -22,6 +22,7 @@ class FakeCharonState {
 	pools = new Map<string, unknown>();
 	keys = new Set<string>();
 	loads: string[] = [];
+	terminated: string[] = [];
 	handlers(): Record<string, Handler> {
 		const ok = { success: 'yes' };
 		const first = (m: Record<string, unknown>): [string, unknown] => Object.entries(m)[0] as [string, unknown];
@@ -58,6 +59,10 @@ class FakeCharonState {
 				return { success: 'yes', id };
 			},
 			'unload-key': (m) => (this.keys.delete(String(m['id'])) ? ok : { success: 'no', errmsg: 'not found' }),
+			terminate: (m) => {
+				this.terminated.push(String(m['ike']));
+				return { success: 'no', errmsg: 'no matching SAs to terminate found' };
+			},
 			'load-cert': () => {
 				this.loads.push('cert');
 				return ok;
@@ -114,6 +119,7 @@ test('loads the difference, heals what charon lost, unloads what is gone, retrie
 	r = await rec.reconcile();
 	t.deepEqual(r.unloaded.sort(), ['conn ns/two', 'conn stray', 'shared ns/two/psk']);
 	t.deepEqual([...state.conns.keys()], ['ns/one']);
+	t.deepEqual(state.terminated.sort(), ['ns/two', 'stray'], 'SAs of an unloaded config are terminated, not left running');
 
 	// A tunnel charon refuses: reported with its errmsg, the others are untouched, and retried.
 	rec.set('ns/bad', specToVici('ns', 'bad', spec(3, { dataplane: 'kernel', esp: { proposals: ['aes128-foo'] } }), { psk: 'p3' }));

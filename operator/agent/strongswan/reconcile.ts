@@ -168,7 +168,7 @@ export class CharonReconciler {
 			const want = new Set(items.map((i) => `${i.kind} ${i.name}`));
 			const wantKeyIds = new Set(items.filter((i) => i.kind === 'key').map((i) => this.keyIds.get(i.name)));
 			const unload: Array<[string, () => Promise<void>]> = [
-				...conns.filter((n) => !want.has(`conn ${n}`)).map((n): [string, () => Promise<void>] => [`conn ${n}`, () => vici.unloadConn(c, n)]),
+				...conns.filter((n) => !want.has(`conn ${n}`)).map((n): [string, () => Promise<void>] => [`conn ${n}`, () => this.unloadConn(n)]),
 				...Object.keys(pools).filter((n) => !want.has(`pool ${n}`)).map((n): [string, () => Promise<void>] => [`pool ${n}`, () => vici.unloadPool(c, n)]),
 				...shared.filter((n) => !want.has(`shared ${n}`)).map((n): [string, () => Promise<void>] => [`shared ${n}`, () => vici.unloadShared(c, n)]),
 				...keys.filter((id) => !wantKeyIds.has(id)).map((id): [string, () => Promise<void>] => [`key ${id}`, () => vici.unloadKey(c, id)]),
@@ -194,6 +194,21 @@ export class CharonReconciler {
 		this.scheduleRetry(report);
 		this.onReport?.(report);
 		return report;
+	}
+
+	/**
+	 * unload-conn alone leaves established SAs of a config without a start action running
+	 * (charon only clears start actions). A deleted tunnel must stop carrying traffic, so its
+	 * IKE SAs are terminated too — after the unload, so nothing restarts them.
+	 */
+	private async unloadConn(name: string): Promise<void> {
+		await vici.unloadConn(this.client, name);
+		try {
+			await vici.terminate(this.client, { ike: name, timeoutMs: 2000 });
+		} catch (err) {
+			// "no matching SAs to terminate found" is the normal case for an idle config.
+			if (!isViciCommandError(err)) throw err;
+		}
 	}
 
 	private scheduleRetry(report: ReconcileReport): void {
