@@ -207,8 +207,20 @@ export class ViciClient extends EventEmitter<ViciClientEvents> {
 		if (framed) this.socket?.write(framed);
 	}
 
+	/**
+	 * The encoded frames of load-shared / load-key carry secrets: zero them once the exchange
+	 * is over (its frames were written long before the answer came). The caller's own strings
+	 * are beyond our reach; this is the copy we made.
+	 */
+	private wipe(ex: Exchange): void {
+		ex.wire.first.fill(0);
+		ex.wire.command?.fill(0);
+		ex.wire.unregister?.fill(0);
+	}
+
 	private finish(ex: Exchange, err?: Error): void {
 		if (ex.timer) clearTimeout(ex.timer);
+		this.wipe(ex);
 		if (this.current === ex) this.current = null;
 		if (err) ex.reject(err);
 		else ex.resolve({ response: ex.response ?? {}, items: ex.items });
@@ -229,6 +241,8 @@ export class ViciClient extends EventEmitter<ViciClientEvents> {
 		this.queue.length = 0;
 		for (const ex of pending) {
 			if (ex.timer) clearTimeout(ex.timer);
+			// An in-flight frame may still sit in the dead socket's buffer; it is never sent now.
+			this.wipe(ex);
 			ex.reject(err);
 		}
 	}
