@@ -24,7 +24,7 @@ static void on_signal(int sig)
 static int usage(void)
 {
 	fprintf(stderr, "usage: esplane-dp --config FILE.json [--until-idle MS] [--stats-json FILE] "
-			"[--log FILE] -- <EAL args>\n");
+			"[--log FILE] [--bench-ms MS] -- <EAL args>\n");
 	return 2;
 }
 
@@ -35,10 +35,41 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+static uint64_t tx_total(uint64_t *bytes)
+{
+	struct esp_dp_port_stats ps[8];
+	int n = esp_dp_port_stats(ps, 8);
+	uint64_t pkts = 0;
+	*bytes = 0;
+	for (int k = 0; k < n; k++) {
+		pkts += ps[k].tx_packets;
+		*bytes += ps[k].tx_bytes;
+	}
+	return pkts;
+}
+
+/* --bench-ms: warm up, then print the transmit rate over MS ms as one JSON line */
+static int bench(long ms, const char *stats)
+{
+	uint64_t b0, b1;
+	usleep(300000);
+	uint64_t p0 = tx_total(&b0), t0 = now_ms();
+	usleep((useconds_t)ms * 1000);
+	uint64_t p1 = tx_total(&b1), t1 = now_ms();
+	esp_dp_stop();
+	double s = (double)(t1 - t0) / 1000.0;
+	printf("{\"tx_pps\": %.0f, \"tx_bytes_per_s\": %.0f, \"seconds\": %.3f}\n", (double)(p1 - p0) / s,
+	       (double)(b1 - b0) / s, s);
+	if (stats)
+		esp_dp_stats_write_json(stats);
+	esp_dp_shutdown();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *config = NULL, *stats = NULL, *log = NULL;
-	long idle_ms = -1;
+	long idle_ms = -1, bench_ms = -1;
 	int i;
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0) {
@@ -59,6 +90,8 @@ int main(int argc, char **argv)
 			log = argv[++i];
 		else if (strcmp(argv[i], "--until-idle") == 0)
 			idle_ms = atol(argv[++i]);
+		else if (strcmp(argv[i], "--bench-ms") == 0)
+			bench_ms = atol(argv[++i]);
 		else
 			return usage();
 	}
@@ -79,6 +112,8 @@ int main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	if (bench_ms > 0)
+		return bench(bench_ms, stats);
 	uint64_t last_rx = 0, last_change = now_ms();
 	while (!interrupted) {
 		usleep(5000);
