@@ -84,29 +84,33 @@ export function desiredRoutes(kernel: readonly Route[], ports: ReadonlyMap<numbe
 }
 
 /**
- * {kernel neighbours, desired routes, ifindex => port, is this a periodic refresh} => the route
- * gateways the kernel should resolve. The kernel never sees the dataplane's traffic, so its
- * entry for a gateway is never "used": a gateway it has no entry for is resolved at once (the
- * MAC is there before the first packet), and on each periodic refresh a STALE entry is
+ * {kernel neighbours, desired routes, next hops the dataplane asked for, ifindex => port, is
+ * this a periodic refresh} => the next hops the kernel should resolve. The kernel never sees
+ * the dataplane's traffic, so its entry for a next hop is never "used": a route gateway it has
+ * no entry for is resolved at once (the MAC is there before the first packet), and on each
+ * periodic refresh a STALE entry of a gateway or of a next hop the dataplane asked for is
  * re-validated (a peer whose MAC changed is noticed) and a FAILED one retried.
  */
 export function gatewaysToResolve(
 	kernel: readonly Neighbor[],
 	routes: readonly RouteEntry[],
+	wanted: readonly Pick<NeighborEntry, 'ip' | 'port'>[],
 	ports: ReadonlyMap<number, string>,
 	refresh: boolean,
 ): { ip: string; port: string; ifindex: number }[] {
 	const ifindexOf = new Map([...ports].map(([ifindex, port]) => [port, ifindex]));
 	const state = new Map(kernel.map((n) => [`${n.ifindex}|${n.dst ?? ''}`, n.state]));
 	const out = new Map<string, { ip: string; port: string; ifindex: number }>();
-	for (const r of routes) {
-		const ifindex = ifindexOf.get(r.port);
-		if (r.via === undefined || ifindex === undefined) continue;
-		const ip = canonicalIp(r.via);
-		const s = state.get(`${ifindex}|${ip}`);
-		const due = s === undefined || s === NUD_NONE || (refresh && (s & (NUD_STALE | NUD_FAILED)) !== 0);
-		if (due) out.set(`${ifindex}|${ip}`, { ip, port: r.port, ifindex });
-	}
+	const consider = (ip: string, port: string, missingIsDue: boolean): void => {
+		const ifindex = ifindexOf.get(port);
+		if (ifindex === undefined) return;
+		const key = `${ifindex}|${canonicalIp(ip)}`;
+		const s = state.get(key);
+		const due = s === undefined || s === NUD_NONE ? missingIsDue || refresh : refresh && (s & (NUD_STALE | NUD_FAILED)) !== 0;
+		if (due) out.set(key, { ip: canonicalIp(ip), port, ifindex });
+	};
+	for (const r of routes) if (r.via !== undefined) consider(r.via, r.port, true);
+	for (const w of wanted) consider(w.ip, w.port, false);
 	return [...out.values()];
 }
 

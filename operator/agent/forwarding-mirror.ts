@@ -50,6 +50,7 @@ export interface ForwardingMirrorStats {
 }
 
 const MAX_BACKOFF_MS = 5000;
+const MAX_WANTED = 4096;
 
 /** The kernel tables the mirror reads; a notification makes only its own table dirty. */
 type Table = 'link' | 'neighbor' | 'route';
@@ -81,6 +82,8 @@ export class ForwardingMirror {
 	private stopped = false;
 	private backoffMs = 0;
 	private readonly rejected = new Set<string>();
+	/** next hops the dataplane asked for (resolve()), kept fresh like gateways; oldest dropped past the cap */
+	private readonly wanted = new Map<string, Pick<NeighborEntry, 'ip' | 'port'>>();
 
 	constructor(opts: ForwardingMirrorOptions) {
 		this.control = opts.control;
@@ -142,6 +145,10 @@ export class ForwardingMirror {
 		}
 		if (ifindex === undefined) throw new UnknownPortError(port);
 		await this.rtnl.resolve(ifindex, ip);
+		const key = neighborKey({ ip, port });
+		this.wanted.delete(key);
+		this.wanted.set(key, { ip, port });
+		if (this.wanted.size > MAX_WANTED) this.wanted.delete(this.wanted.keys().next().value ?? key);
 		// the kernel does not announce NONE -> INCOMPLETE; look, so the dataplane learns the
 		// next hop is being resolved (it is mirrored as an entry without a MAC)
 		this.markDirty('resolve', ['neighbor']);
@@ -255,7 +262,7 @@ export class ForwardingMirror {
 	private async resolveGateways(neighbors: readonly Neighbor[], routes: readonly RouteEntry[]): Promise<void> {
 		const refresh = this.refreshDue;
 		this.refreshDue = false;
-		const due = gatewaysToResolve(neighbors, routes, this.ports, refresh);
+		const due = gatewaysToResolve(neighbors, routes, [...this.wanted.values()], this.ports, refresh);
 		for (const g of due) {
 			try {
 				await this.rtnl.resolve(g.ifindex, g.ip);

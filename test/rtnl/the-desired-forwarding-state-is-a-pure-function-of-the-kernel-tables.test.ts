@@ -134,7 +134,15 @@ for (const [what, state, normal, refresh] of gatewayCases) {
 		const kernel = state === undefined ? [] : [nb({ state })];
 		const routes = [{ dst: '0.0.0.0/0', port: 'wan', via: '192.0.2.2' }, { dst: '10.0.0.0/8', port: 'wan', via: '192.0.2.2' }, { dst: '192.0.2.0/24', port: 'wan' }];
 		const expected = [{ ip: '192.0.2.2', port: 'wan', ifindex: 5 }];
-		t.deepEqual(gatewaysToResolve(kernel, routes, ports, false), normal ? expected : []);
-		t.deepEqual(gatewaysToResolve(kernel, routes, ports, true), refresh ? expected : []);
+		t.deepEqual(gatewaysToResolve(kernel, routes, [], ports, false), normal ? expected : []);
+		t.deepEqual(gatewaysToResolve(kernel, routes, [], ports, true), refresh ? expected : []);
+		// a next hop the dataplane asked for (no route via it): kept fresh on refresh only
+		const wanted = [{ ip: '192.0.2.2', port: 'wan' }];
+		t.deepEqual(gatewaysToResolve(kernel, [], wanted, ports, false), []);
+		t.deepEqual(gatewaysToResolve(kernel, [], wanted, ports, true), refresh ? expected : []);
 	});
 }
+
+test('next hops on ports that are not mirrored, or whose interface is missing, are never resolved', (t) => {
+	t.deepEqual(gatewaysToResolve([], [{ dst: '0.0.0.0/0', port: 'lan', via: '10.0.0.1' }, { dst: '0.0.0.0/0', port: 'wan3', via: '10.0.0.2' }], [{ ip: '10.0.0.3', port: 'lan' }], ports, true), []);
+});
