@@ -1,8 +1,13 @@
 // Keeps the dataplane's neighbour and route tables equal to the kernel's for the exception
 // interface(s), level-based: notifications only mark the mirror dirty and schedule one
 // coalesced reconcile (dump links, neighbours, routes => desired => diff => apply); a periodic
-// full resync and a re-dump after a receive-buffer overrun heal whatever was missed. The
-// kernel resolves next hops (ARP/ND on the TAP); `resolve()` lets the dataplane ask it to.
+// full resync and a re-dump after a receive-buffer overrun heal whatever was missed.
+//
+// The kernel resolves next hops (ARP/ND on the TAP); `resolve()` lets the dataplane ask it to.
+// Because the kernel never carries the dataplane's traffic, nothing would ever "use" its
+// entries: the mirror resolves route gateways itself as soon as they appear, and on each
+// resync re-validates STALE (and retries FAILED) gateways and next hops the dataplane asked
+// for, so a peer that changes its MAC is followed without a restart.
 import type { ForwardingControl, NeighborEntry, RouteEntry } from '../dataplane/control.js';
 import { createLogger } from '../log/logger.js';
 import type { Logger } from '../log/logger.js';
@@ -98,7 +103,10 @@ export class ForwardingMirror {
 		this.rtnl = opts.rtnl ?? new Rtnl({ ...(opts.netns !== undefined ? { netns: opts.netns } : {}), logger: this.log });
 	}
 
-	/** Subscribes, then installs the kernel's current state; resolves after that first reconcile. */
+	/**
+	 * Subscribes, then installs the kernel's current state; resolves once the dataplane first
+	 * equals the kernel (a failing dataplane is retried with backoff until then, or until stop()).
+	 */
 	async start(): Promise<void> {
 		this.unsubscribe.push(this.rtnl.onEvent((e) => this.onEvent(e)));
 		this.unsubscribe.push(
