@@ -109,6 +109,9 @@ export class K8sAgent {
 	readonly #lastPatch = new Map<string, number>();
 	#applied: string | undefined;
 	#applyErrors = new Map<string, string>();
+	#credentialErrors = new Map<string, string>();
+	/** Secrets by `namespace/name`, reused while their resourceVersion is the one the operator resolved. */
+	readonly #secrets = new Map<string, V1Secret>();
 	#syncing: Promise<void> | undefined;
 	#again = false;
 	#heartbeatTimer: NodeJS.Timeout | undefined;
@@ -190,6 +193,16 @@ export class K8sAgent {
 		await this.#syncing;
 	}
 
+	async #secret(t: IPsecTunnel, name: string): Promise<V1Secret> {
+		const namespace = t.metadata.namespace ?? 'default';
+		const wanted = (t.status?.credentialsVersion ?? '').split(',').find((v) => v.startsWith(`${name}@`))?.slice(name.length + 1);
+		const cached = this.#secrets.get(`${namespace}/${name}`);
+		if (cached && wanted !== undefined && cached.metadata?.resourceVersion === wanted) return cached;
+		const fresh = await this.api.getSecret(namespace, name);
+		this.#secrets.set(`${namespace}/${name}`, fresh);
+		return fresh;
+	}
+
 	async #sync(): Promise<void> {
 		const o = this.#o;
 		this.stats.syncs += 1;
@@ -198,42 +211,40 @@ export class K8sAgent {
 			const accepted = findCondition(t.status?.conditions, 'Accepted');
 			return !t.metadata.deletionTimestamp && accepted?.status === 'True' && accepted.observedGeneration === t.metadata.generation;
 		});
-		const errors = new Map<string, string>();
-		const desired = [];
-		const secretCache = new Map<string, V1Secret>();
-		for (const t of serving) {
-			const key = keyOf(t);
-			try {
-				const secrets = new Map<string, V1Secret>();
-				for (const name of secretNames(t)) {
-					const cacheKey = `${t.metadata.namespace}/${name}`;
-					const s = secretCache.get(cacheKey) ?? (await this.api.getSecret(t.metadata.namespace ?? 'default', name));
-					secretCache.set(cacheKey, s);
-					secrets.set(name, s);
+		// Apply only when what should be configured changed (or the last apply left errors):
+		// the signature covers spec generations and the Secret versions the operator resolved.
+		const signature = JSON.stringify(serving.map((t) => [keyOf(t), t.metadata.generation, t.status?.credentialsVersion]).sort());
+		if (signature !== this.#applied || this.#applyErrors.size > 0 || this.#credentialErrors.size > 0) {
+			const credentialErrors = new Map<string, string>();
+			const desired: DesiredTunnel[] = [];
+			for (const t of serving) {
+				const key = keyOf(t);
+				try {
+					const secrets = new Map<string, V1Secret>();
+					for (const name of secretNames(t)) secrets.set(name, await this.#secret(t, name));
+					desired.push({ key, tunnel: t, credentials: credentialsFrom(t, secrets) });
+				} catch (err) {
+					credentialErrors.set(key, `credentials: ${toKubeApiError(err).message}`);
 				}
-				desired.push({ key, tunnel: t, credentials: credentialsFrom(t, secrets) });
-			} catch (err) {
-				errors.set(key, `credentials: ${toKubeApiError(err).message}`);
 			}
-		}
-		const signature = JSON.stringify(desired.map((d) => [d.key, d.tunnel.metadata.generation, d.tunnel.status?.credentialsVersion]).sort());
-		try {
-			if (signature !== this.#applied || this.#applyErrors.size > 0) {
+			try {
 				this.stats.applies += 1;
 				const result = await o.programmer.apply(desired);
 				this.#applyErrors = result?.errors ?? new Map();
 				this.#applied = signature;
+			} catch (err) {
+				this.#applied = undefined;
+				this.#applyErrors = new Map(desired.map((d) => [d.key, `programming failed: ${String(err)}`]));
+			} finally {
+				for (const d of desired) {
+					d.credentials.psk?.fill(0);
+					d.credentials.x509?.key.fill(0);
+					for (const pw of Object.values(d.credentials.eapUsers ?? {})) pw.fill(0);
+				}
 			}
-		} catch (err) {
-			this.#applied = undefined;
-			for (const d of desired) errors.set(d.key, `programming failed: ${String(err)}`);
-		} finally {
-			for (const d of desired) {
-				d.credentials.psk?.fill(0);
-				d.credentials.x509?.key.fill(0);
-				for (const pw of Object.values(d.credentials.eapUsers ?? {})) pw.fill(0);
-			}
+			this.#credentialErrors = credentialErrors;
 		}
+		const errors = new Map<string, string>(this.#credentialErrors);
 		for (const [k, v] of this.#applyErrors) errors.set(k, v);
 		const observed = await o.programmer.observe().catch((err: unknown) => {
 			this.log.warn({ err: String(err) }, 'observe failed');
