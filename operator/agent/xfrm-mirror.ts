@@ -17,7 +17,7 @@
 // crash (even SIGKILL) the next process starts above every number the last one sent.
 import type { Logger } from '../log/index.js';
 import type { DataplaneControl, SaCounters } from '../dataplane/control.js';
-import type { DpSa, Direction } from '../dataplane/types.js';
+import type { Direction, DpPolicy } from '../dataplane/types.js';
 import { XFRM_MSG } from '../xfrm/codec/constants.js';
 import { isXfrmDecodeError, type XfrmDecodeError } from '../xfrm/codec/errors.js';
 import type { XfrmMessage } from '../xfrm/codec/message.js';
@@ -25,7 +25,7 @@ import { kernelSeq, type SaContext, type XfrmPolicy, type XfrmSa } from '../xfrm
 import { handleMessage } from '../xfrm/messages/index.js';
 import { buildNewAe } from '../xfrm/messages/newae.js';
 import { KernelTables } from '../xfrm/state.js';
-import { computeDesired, dpKey, type Desired, type DesiredSa, type MirrorScope, type Unprogrammable } from './xfrm-desired.js';
+import { DesiredState, dpKey, type DesiredSa, type MirrorScope, type Unprogrammable } from './xfrm-desired.js';
 import type { KernelSource } from './xfrm-kernel.js';
 
 /**
@@ -57,14 +57,6 @@ export interface MirrorStats {
 	spdReplaces: number;
 }
 
-const bigintJson = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
-
-/** What makes two versions of an SA the same to the dataplane; the sequence state is not part of it. */
-function fingerprint(sa: DpSa): string {
-	const { seq: _seq, ...rest } = sa;
-	return JSON.stringify(rest, bigintJson);
-}
-
 export class XfrmMirror {
 	readonly tables = new KernelTables();
 	readonly stats: MirrorStats = { dumps: 0, reconciles: 0, overruns: 0, decodeErrors: 0, saPuts: 0, saDels: 0, spdReplaces: 0 };
@@ -72,10 +64,15 @@ export class XfrmMirror {
 	private readonly margin: bigint;
 	/** dpKey => fingerprint of what this process put into the dataplane */
 	private readonly applied = new Map<string, string>();
-	private readonly appliedSpd: Record<Direction, string | undefined> = { in: undefined, out: undefined };
+	/** the ids of the SPD entries this process installed, per direction */
+	private readonly appliedSpd: Record<Direction, string[] | undefined> = { in: undefined, out: undefined };
+	/** "spi|dir" => how many installed SAs have it, so policies name only installed SAs */
+	private readonly installedSpis = new Map<string, number>();
 	/** reasons already logged, so each is logged once */
 	private readonly reported = new Map<string, string>();
-	private desired: Desired = { sas: new Map(), policies: { in: [], out: [] }, unprogrammable: new Map() };
+	private readonly desired = new DesiredState();
+	/** removals the dataplane refused, retried on the next look */
+	private readonly failedDels = new Set<string>();
 	private dirty = false;
 	private needDump = true;
 	private running: Promise<void> | undefined;
@@ -97,7 +94,7 @@ export class XfrmMirror {
 	/** Subscribes, then dumps and reconciles once; resolves when the dataplane is in sync. */
 	async start(): Promise<void> {
 		// Whatever the dataplane holds that the kernel does not gets removed by the first reconcile.
-		for (const k of this.o.dataplane.listSas()) this.applied.set(dpKey(k.spi, k.dir, k.dst), '');
+		for (const k of this.o.dataplane.listSas()) this.markInstalled(dpKey(k.spi, k.dir, k.dst), '');
 		// Subscribe before dumping so no change between the two is missed.
 		this.sub = this.o.kernel.subscribe({
 			onMessages: msgs => this.onMessages(msgs),
@@ -209,104 +206,149 @@ export class XfrmMirror {
 
 	private async reconcile(): Promise<void> {
 		this.stats.reconciles++;
-		const d = computeDesired(this.tables, this.o, this.o.scope);
+		const d = this.desired;
+		// Only what changed since the last look is re-derived; after a dump, everything.
+		const changed = d.update(this.tables, this.o, this.o.scope, this.tables.takeChanges());
 		const dp = this.o.dataplane;
 
 		const puts: Array<[string, DesiredSa]> = [];
-		for (const [k, ds] of d.sas) if (this.applied.get(k) !== fingerprint(ds.sa)) puts.push([k, ds]);
-		const rejected = await this.placeSequenceNumbers(puts, d);
+		const dels: string[] = [];
+		for (const k of changed.sas ?? d.sas.keys()) {
+			const ds = d.sas.get(k);
+			if (ds && this.applied.get(k) !== ds.fp) puts.push([k, ds]);
+		}
+		// Removals: SAs whose kernel entry changed or went; after a dump, anything not desired.
+		const retry = [...this.failedDels];
+		this.failedDels.clear();
+		for (const k of changed.sas === undefined ? this.applied.keys() : [...changed.sas, ...retry]) {
+			if (!d.sas.has(k) && this.applied.has(k)) dels.push(k);
+		}
+		const seqs = await this.placeSequenceNumbers(puts);
+		const bulk = puts.length > 16;
 		for (const [k, ds] of puts) {
-			if (rejected.has(k)) continue;
+			const seq = seqs.get(k);
+			if (seq === null) continue;
+			const sa = seq === undefined ? ds.sa : { ...ds.sa, seq };
 			try {
-				dp.putSa(ds.sa);
-				this.applied.set(k, fingerprint(ds.sa));
+				dp.putSa(sa);
+				this.markInstalled(k, ds.fp);
 				this.stats.saPuts++;
-				this.o.log.info({ spi: ds.sa.spi, dir: ds.sa.dir, dst: ds.sa.dst }, 'sa installed');
+				// A first sync of thousands of SAs logs one summary line, single changes one line each.
+				if (!bulk) this.o.log.info({ spi: sa.spi, dir: sa.dir, dst: sa.dst }, 'sa installed');
 			} catch (e) {
-				d.sas.delete(k);
-				d.unprogrammable.set(ds.entry.key, { what: `sa ${ds.sa.spi} ${ds.sa.dir} ${ds.sa.dst}`, reason: `dataplane rejected it: ${(e as Error).message}` });
+				d.reject(k, `dataplane rejected it: ${(e as Error).message}`);
 			}
 		}
+		if (bulk) this.o.log.info({ count: puts.length }, 'sas installed');
+		if (!changed.policies && !puts.length && !dels.length) { this.report(); return; }
 
-		// Policies may name only SAs that are really installed; a protect policy whose SA is
-		// missing keeps its action and loses the SPI, so the dataplane drops.
-		const installed = new Set([...this.applied.keys()].map(k => k.split('|').slice(0, 2).join('|')));
 		for (const dir of ['in', 'out'] as const) {
-			const spd = d.policies[dir].map(p => {
-				if (!p.spi || installed.has(`${Number.parseInt(p.spi.slice(2), 16)}|${dir}`)) return p;
-				const { spi: _spi, ...rest } = p;
-				return rest;
-			});
-			const fp = JSON.stringify(spd);
-			if (fp === this.appliedSpd[dir]) continue;
-			dp.replacePolicies(dir, spd);
-			this.appliedSpd[dir] = fp;
+			// Policies may name only SAs that are really installed; a protect policy whose SA is
+			// missing keeps its action and loses the SPI, so the dataplane drops.
+			const want = d.policies[dir];
+			const last = this.appliedSpd[dir];
+			const ps: DpPolicy[] = new Array<DpPolicy>(want.length);
+			const ids: string[] = new Array<string>(want.length);
+			let same = last !== undefined && last.length === want.length;
+			for (let i = 0; i < want.length; i++) {
+				const x = want[i]!;
+				if (x.spiKey === undefined || this.installedSpis.has(x.spiKey)) {
+					ps[i] = x.p;
+					ids[i] = x.id;
+				} else {
+					const { spi: _spi, ...rest } = x.p;
+					ps[i] = rest;
+					ids[i] = JSON.stringify(rest);
+				}
+				if (same && ids[i] !== last![i]) same = false;
+			}
+			if (same) continue;
+			dp.replacePolicies(dir, ps);
+			this.appliedSpd[dir] = ids;
 			this.stats.spdReplaces++;
-			this.o.log.info({ dir, policies: spd.length }, 'spd replaced');
+			this.o.log.info({ dir, policies: ps.length }, 'spd replaced');
 		}
 
-		for (const k of [...this.applied.keys()]) {
-			if (d.sas.has(k)) continue;
-			const [spi, dir, dst] = k.split('|') as [string, Direction, string];
+		for (const k of dels) {
+			const [n, dir, dst] = k.split('|') as [string, Direction, string];
+			const spi = `0x${Number(n).toString(16)}` as const;
 			try {
-				dp.delSa({ spi: `0x${Number(spi).toString(16)}`, dir, dst });
-				this.applied.delete(k);
+				dp.delSa({ spi, dir, dst });
+				this.markRemoved(k);
 				this.stats.saDels++;
-				this.o.log.info({ spi: `0x${Number(spi).toString(16)}`, dir, dst }, 'sa removed');
+				this.o.log.info({ spi, dir, dst }, 'sa removed');
 			} catch (e) {
+				this.failedDels.add(k);
 				this.o.log.warn({ spi, dir, dst, err: (e as Error).message }, 'sa removal failed, retrying on the next look');
 			}
 		}
+		this.report();
+	}
 
+	private report(): void {
+		const d = this.desired;
 		for (const [k, u] of d.unprogrammable) {
 			if (this.reported.get(k) === u.reason) continue;
 			this.reported.set(k, u.reason);
 			this.o.log.warn({ what: u.what, reason: u.reason }, 'not programmable, not installed');
 		}
 		for (const k of this.reported.keys()) if (!d.unprogrammable.has(k)) this.reported.delete(k);
-		this.desired = d;
+	}
+
+	private markInstalled(k: string, fp: string): void {
+		if (!this.applied.has(k)) {
+			const s = k.slice(0, k.lastIndexOf('|'));
+			this.installedSpis.set(s, (this.installedSpis.get(s) ?? 0) + 1);
+		}
+		this.applied.set(k, fp);
+	}
+
+	private markRemoved(k: string): void {
+		if (!this.applied.delete(k)) return;
+		const s = k.slice(0, k.lastIndexOf('|'));
+		const n = (this.installedSpis.get(s) ?? 1) - 1;
+		if (n > 0) this.installedSpis.set(s, n); else this.installedSpis.delete(s);
 	}
 
 	/**
-	 * Sets `seq` of the SAs about to be put. Inbound: the kernel's replay state. Outbound, new to
-	 * this process: kernel oseq + margin, written to the kernel first. Outbound, already running
-	 * here (a changed SA, e.g. new NAT-T ports): continue after the dataplane's own counter.
-	 * Returns the keys whose kernel write failed; they are not installed this time.
+	 * The `seq` of each outbound SA about to be put (inbound SAs keep the kernel's replay state
+	 * the converter set). New to this process: kernel oseq + margin, written to the kernel
+	 * first. Already running here (a changed SA, e.g. new NAT-T ports): continue after the
+	 * dataplane's own counter. null: the kernel write failed, not installed this time.
 	 */
-	private async placeSequenceNumbers(puts: Array<[string, DesiredSa]>, d: Desired): Promise<Set<string>> {
-		const rejected = new Set<string>();
+	private async placeSequenceNumbers(puts: Array<[string, DesiredSa]>): Promise<Map<string, bigint | null>> {
+		const seqs = new Map<string, bigint | null>();
 		const outs = puts.filter(([, ds]) => ds.sa.dir === 'out');
-		if (!outs.length) return rejected;
+		if (!outs.length) return seqs;
 		let counters: Map<string, SaCounters> | undefined;
 		const fresh: Array<[string, DesiredSa, bigint]> = [];
 		for (const [k, ds] of outs) {
 			if (this.applied.get(k)) {
 				counters ??= new Map(this.o.dataplane.saCounters().map(c => [dpKey(c.spi, c.dir, c.dst), c]));
 				const c = counters.get(k);
-				if (c) { ds.sa.seq = c.seq + 1n; continue; }
+				if (c) { seqs.set(k, c.seq + 1n); continue; }
 			}
 			const esn = ds.sa.esn ?? false;
 			let resume = kernelSeq(ds.entry.sa, 'out') + this.margin;
-			// Without ESN the counter must not wrap: park at the top, the dataplane will refuse to send and the soft limit rekeys.
+			// Without ESN the counter must not wrap: park at the top; the dataplane cannot send and the soft limit rekeys.
 			if (!esn && resume > 0xffffffffn) resume = 0xffffffffn;
 			fresh.push([k, ds, resume]);
 		}
-		if (!fresh.length) return rejected;
+		if (!fresh.length) return seqs;
 		const errs = await this.o.kernel.batch(fresh.map(([, ds, resume]) => {
 			const cur = ds.entry.sa.info.curlft;
 			return buildNewAe(ds.entry.sa, { dir: 'out', bytes: cur.bytes, packets: cur.packets, useTime: cur.useTime, seq: resume });
 		}));
-		fresh.forEach(([k, ds, resume], i) => {
+		fresh.forEach(([k, , resume], i) => {
 			const errno = errs[i] ?? 0;
 			if (errno) {
-				rejected.add(k);
-				d.sas.delete(k);
-				d.unprogrammable.set(ds.entry.key, { what: `sa ${ds.sa.spi} out ${ds.sa.dst}`, reason: `kernel refused the resumed sequence number (errno ${errno})` });
+				seqs.set(k, null);
+				this.desired.reject(k, `kernel refused the resumed sequence number (errno ${errno})`);
 				return;
 			}
-			ds.sa.seq = resume + 1n;
+			seqs.set(k, resume + 1n);
 		});
-		return rejected;
+		return seqs;
 	}
 }
 

@@ -37,30 +37,86 @@ export function policyKeyOf(index: number): string {
 export class KernelTables {
 	readonly sas = new Map<string, SaEntry>();
 	readonly policies = new Map<string, PolicyEntry>();
+	/** reqid => the SAs with it, kept in step with `sas`: templates are resolved through it */
+	readonly byReqid = new Map<number, Set<SaEntry>>();
+	/** bumped on every policy change, so derived orderings can be cached */
+	policyVersion = 0;
+	/** bumped by a full replace: every cached derivation is stale */
+	epoch = 0;
+	private readonly reqidVersions = new Map<number, number>();
 	private order = 0;
+	/** SA keys changed since the last takeChanges(); undefined: everything (a full replace) */
+	private changed: Set<string> | undefined = new Set();
+	private changedReqids = new Set<number>();
+
+	/** {} => the SA keys and reqids changed since the last call (keys undefined: all of them) */
+	takeChanges(): { keys: Set<string> | undefined; reqids: Set<number> } {
+		const r = { keys: this.changed, reqids: this.changedReqids };
+		this.changed = new Set();
+		this.changedReqids = new Set();
+		return r;
+	}
+
+	/** Changes whenever an SA of this reqid comes, goes or starts dying. */
+	reqidVersion(reqid: number): number {
+		return this.reqidVersions.get(reqid) ?? 0;
+	}
+
+	private bump(reqid: number): void {
+		this.reqidVersions.set(reqid, (this.reqidVersions.get(reqid) ?? 0) + 1);
+		this.changedReqids.add(reqid);
+	}
+
+	private unindex(e: SaEntry): void {
+		const set = this.byReqid.get(e.sa.info.reqid);
+		set?.delete(e);
+		if (set?.size === 0) this.byReqid.delete(e.sa.info.reqid);
+		this.bump(e.sa.info.reqid);
+	}
 
 	putSa(sa: XfrmSa): SaEntry {
 		const { info, attrs } = sa;
 		const key = saKeyOf(info.id.daddr, info.id.spi, info.id.proto, info.family, attrs);
 		const old = this.sas.get(key);
+		if (old) this.unindex(old);
 		// An update keeps its place in install order: UPDSA is how charon completes an inbound SA.
 		const e: SaEntry = { key, sa, order: old?.order ?? ++this.order, dying: old?.dying ?? false };
 		this.sas.set(key, e);
+		const set = this.byReqid.get(info.reqid);
+		if (set) set.add(e); else this.byReqid.set(info.reqid, new Set([e]));
+		this.bump(info.reqid);
+		this.changed?.add(key);
 		return e;
 	}
 
 	delSa(key: string): boolean {
+		const e = this.sas.get(key);
+		if (!e) return false;
+		this.unindex(e);
+		this.changed?.add(key);
 		return this.sas.delete(key);
+	}
+
+	/** Soft expiry: the SA stays, but a live SA of the same reqid is preferred. */
+	markDying(key: string): boolean {
+		const e = this.sas.get(key);
+		if (!e || e.dying) return false;
+		e.dying = true;
+		this.bump(e.sa.info.reqid);
+		this.changed?.add(key);
+		return true;
 	}
 
 	putPolicy(policy: XfrmPolicy): PolicyEntry {
 		const key = policyKeyOf(policy.info.index);
 		const e: PolicyEntry = { key, policy, order: this.policies.get(key)?.order ?? ++this.order };
 		this.policies.set(key, e);
+		this.policyVersion++;
 		return e;
 	}
 
 	delPolicy(key: string): boolean {
+		this.policyVersion++;
 		return this.policies.delete(key);
 	}
 
@@ -69,6 +125,7 @@ export class KernelTables {
 		const oldSas = new Map(this.sas), oldPolicies = new Map(this.policies);
 		this.sas.clear();
 		this.policies.clear();
+		this.byReqid.clear();
 		for (const sa of sas) {
 			const e = this.putSa(sa);
 			const old = oldSas.get(e.key);
@@ -79,5 +136,8 @@ export class KernelTables {
 			const old = oldPolicies.get(e.key);
 			if (old) e.order = old.order;
 		}
+		this.policyVersion++;
+		this.epoch++;
+		this.changed = undefined;
 	}
 }

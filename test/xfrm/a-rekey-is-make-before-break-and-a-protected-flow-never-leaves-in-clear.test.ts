@@ -47,7 +47,7 @@ test('during a rekey both inbound SAs decrypt, outbound moves to the newest SA, 
 	t.false(h.dp.calls.some(c => c.startsWith('spd out') && h.dp.spd.out.some(p => p.spi === undefined)));
 	// Every put precedes the policy switch, every delete follows it.
 	const order = h.dp.calls.join(', ');
-	t.is(order, 'put 0x20 in, spd in 2, put 0x21 out, spd out 1, spd in 1, del 0x10 in, del 0x11 out');
+	t.is(order, 'put 0x20 in, spd in 2, put 0x21 out, spd out 1, spd in 1, del 0x11 out, del 0x10 in');
 	await h.mirror.stop();
 });
 

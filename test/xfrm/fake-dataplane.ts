@@ -28,7 +28,7 @@ export class FakeDataplane implements DataplaneControl {
 		const k = keyOf(sa);
 		this.calls.push(`put ${sa.spi} ${sa.dir}`);
 		const old = this.counters.get(k);
-		this.sas.set(k, structuredClone(sa));
+		this.sas.set(k, { ...sa });
 		const start = BigInt(sa.seq ?? 0);
 		this.counters.set(k, old ?? {
 			spi: sa.spi, dir: sa.dir, dst: sa.dst, packets: 0n, bytes: 0n, lastUsed: 0,
@@ -46,7 +46,7 @@ export class FakeDataplane implements DataplaneControl {
 
 	replacePolicies(dir: Direction, policies: DpPolicy[]): void {
 		this.calls.push(`spd ${dir} ${policies.length}`);
-		this.spd[dir] = structuredClone(policies);
+		this.spd[dir] = [...policies];
 	}
 
 	listSas(): SaKey[] {

@@ -12,10 +12,7 @@ export const expire: Handler = {
 		const s = msg.body.state;
 		const key = saKeyOf(s.id.daddr, s.id.spi, s.id.proto, s.family, msg.attrs);
 		if (msg.body.hard) return tables.delSa(key) ? 'changed' : 'ignored';
-		const e = tables.sas.get(key);
-		if (!e || e.dying) return 'ignored';
-		e.dying = true;
-		return 'changed';
+		return tables.markDying(key) ? 'changed' : 'ignored';
 	},
 };
 
