@@ -52,6 +52,14 @@ test('the hub loads all three tunnels: one IKE config per spoke, one per remote-
 	t.deepEqual([...(r['hub.pools'] as string[])].sort(), ['net/phones', 'net/ra']);
 });
 
+test('every IKE config on the hub round-trips: what charon lists is what was rendered', (t) => {
+	const rt = (r['hub.roundTrip'] ?? {}) as Record<string, { rendered: any; listed: any }>;
+	t.deepEqual(Object.keys(rt).sort(), ['net/hub/@spoke-1', 'net/hub/@spoke-2', 'net/phones', 'net/ra']);
+	for (const [name, { rendered, listed }] of Object.entries(rt)) t.deepEqual(listed, rendered, name);
+	t.is(rt['net/phones']?.listed.remote.auth, 'EAP');
+	t.deepEqual(rt['net/ra']?.listed.children['net/ra'].remoteTs, ['dynamic']);
+});
+
 test('each spoke is matched to its own hub config by identity, with its own subnets, and reaches the hub LAN', (t) => {
 	const hubSas = (r['hub.sas'] ?? []) as any[];
 	for (const n of [1, 2]) {

@@ -16,6 +16,7 @@
 // directly over VICI, since esplane does not deploy clients.
 import { readFileSync } from 'node:fs';
 import type { IPsecTunnelSpec } from '../../operator/api/ipsectunnel.js';
+import { summarizeListed, summarizeRendered } from '../../operator/agent/strongswan/observe.js';
 import { specToVici } from '../../operator/agent/strongswan/render.js';
 import * as vici from '../../operator/vici/commands.js';
 import { ipBatch, startCharon } from '../helpers/charon.js';
@@ -97,6 +98,14 @@ try {
 	r.set('hub.errors', [...hubRep.errors.keys()]);
 	r.set('hub.conns', (await vici.getConns(hub.client)).sort());
 	r.set('hub.pools', Object.keys(await vici.getPools(hub.client)));
+	// Round trip: every IKE config the hub holds is the one rendered for it.
+	const listed = await vici.listConns(hub.client);
+	const rendered = {
+		...specToVici('net', 'hub', hubSpec, { psk: PSK }).conns,
+		...specToVici('net', 'ra', raSpec, { x509: { cert: pem('ESPVC_HUB_CERT'), key: pem('ESPVC_HUB_KEY'), ca } }).conns,
+		...specToVici('net', 'phones', phonesSpec, { eapUsers: { alice: 'x', 'tls.crt': pem('ESPVC_HUB_CERT'), 'tls.key': pem('ESPVC_HUB_KEY') } }).conns,
+	};
+	r.set('hub.roundTrip', Object.fromEntries(Object.entries(rendered).map(([n, c]) => [n, { rendered: summarizeRendered(c), listed: summarizeListed(listed[n] ?? {}) }])));
 
 	// ---- two spokes start their tunnels to the hub on load
 	const upAt = Date.now();
