@@ -1,0 +1,136 @@
+// The two sites as an object, for the demo and the end-to-end tests (which run it inside a
+// UML guest): build the namespaces, start gw-b (stock charon + kernel ESP, hand-written
+// config) and gw-a (charon + esplane agent), and take each part down or restart it the way
+// the field does — SIGKILL, SIGTERM, delete. Everything started is stopped by down().
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startCharon, type Charon } from '../../test/helpers/charon.js';
+import type { SaRow, TunnelRow } from '../agent/control-api.js';
+import { callAgent } from '../cli/control-client.js';
+
+export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+export interface SitesOptions {
+	/** namespace prefix; distinct per concurrent run */
+	prefix: string;
+	/** gw-a's dataplane */
+	dataplane: 'kernel' | 'dpdk';
+	/** put gw-a behind a masquerading NAT router */
+	nat?: boolean;
+	/** directory with gw-a's tunnel YAML (copied, so tests can edit it); default examples/ */
+	configDir?: string;
+	/** gw-b's swanctl.conf; default operator/demo/peer/swanctl.conf */
+	peerConf?: string;
+	/** scratch (tmpfs in UML) */
+	work: string;
+}
+
+export class TwoSites {
+	readonly o: SitesOptions;
+	readonly configDir: string;
+	readonly socket: string;
+	gwa: Charon | undefined;
+	gwb: Charon | undefined;
+	agent: ChildProcess | undefined;
+	readonly #stops: Array<() => Promise<void> | void> = [];
+
+	constructor(o: SitesOptions) {
+		this.o = o;
+		this.configDir = join(o.work, 'config');
+		this.socket = join(o.work, 'agent.sock');
+	}
+
+	ns(n: 'ha' | 'ga' | 'gb' | 'hb' | 'nat'): string {
+		return `${this.o.prefix}-${n}`;
+	}
+
+	/** Runs a command in a namespace and returns its stdout. */
+	exec(n: 'ha' | 'ga' | 'gb' | 'hb' | 'nat', cmd: string[], timeoutMs = 60_000): string {
+		return execFileSync('ip', ['netns', 'exec', this.ns(n), ...cmd], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+	}
+
+	/** Starts a long-running command in a namespace; stopped by down(). */
+	spawnIn(n: 'ha' | 'ga' | 'gb' | 'hb' | 'nat', cmd: string[], logFile?: string): ChildProcess {
+		const redirect = logFile ? ` >> ${logFile} 2>&1` : ' > /dev/null 2>&1';
+		const child = spawn('sh', ['-c', `exec ip netns exec ${this.ns(n)} ${cmd.map(a => `'${a.replaceAll("'", `'\\''`)}'`).join(' ')}${redirect}`], { stdio: 'ignore' });
+		this.#stops.push(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
+		return child;
+	}
+
+	async up(): Promise<void> {
+		rmSync(this.o.work, { recursive: true, force: true });
+		mkdirSync(this.o.work, { recursive: true });
+		cpSync(this.o.configDir ?? join(repo, 'examples'), this.configDir, { recursive: true });
+		execFileSync('sh', [join(repo, 'operator/demo/two-sites.sh'), 'up', this.o.prefix], {
+			stdio: 'ignore', env: { ...process.env, NAT: this.o.nat ? '1' : '0', GWA_DATAPLANE: this.o.dataplane },
+		});
+		this.#stops.push(() => { execFileSync('sh', [join(repo, 'operator/demo/two-sites.sh'), 'down', this.o.prefix], { stdio: 'ignore' }); });
+		this.gwb = await startCharon({ ns: this.ns('gb'), dir: join(this.o.work, 'gw-b') });
+		this.#stops.push(() => this.gwb?.stop());
+		execFileSync('swanctl', ['--load-all', '--noprompt', '--file', this.o.peerConf ?? join(repo, 'operator/demo/peer/swanctl.conf'), '--uri', `unix://${this.gwb.vici}`], { stdio: 'ignore' });
+		this.gwa = await startCharon({ ns: this.ns('ga'), dir: join(this.o.work, 'gw-a') });
+		this.#stops.push(() => this.gwa?.stop());
+		this.startAgent();
+	}
+
+	/** (Re)starts the esplane agent on gw-a. */
+	startAgent(): ChildProcess {
+		const args = ['node', '--import', 'tsx', join(repo, 'operator/cli/main.ts'), 'agent', '--config-dir', this.configDir,
+			'--dataplane', this.o.dataplane, '--vici', this.gwa!.vici, '--control-socket', this.socket, '--resync-ms', '1000'];
+		this.agent = this.spawnIn('ga', args, join(this.o.work, 'agent.log'));
+		return this.agent;
+	}
+
+	/** Stops the agent with a signal and waits for it to go. */
+	async stopAgent(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+		const a = this.agent;
+		if (!a || a.exitCode !== null || a.signalCode !== null) return;
+		const gone = new Promise<void>(r => a.once('exit', () => r()));
+		a.kill(signal);
+		await gone;
+	}
+
+	async tunnels(): Promise<TunnelRow[]> {
+		return (await callAgent('tunnels.list', {}, this.socket)) as TunnelRow[];
+	}
+
+	async sas(): Promise<SaRow[]> {
+		return (await callAgent('sa.list', {}, this.socket)) as SaRow[];
+	}
+
+	/** Waits until `count` tunnels are ESTABLISHED with a CHILD SA installed; returns them. */
+	async waitEstablished(count = 1, timeoutMs = 45_000): Promise<TunnelRow[]> {
+		const deadline = Date.now() + timeoutMs;
+		let last: unknown = 'no answer from the agent';
+		while (Date.now() < deadline) {
+			try {
+				const rows = await this.tunnels();
+				const up = rows.filter(r => r.ike === 'ESTABLISHED' && r.children > 0);
+				if (up.length >= count) return up;
+				last = rows;
+			} catch (e) {
+				last = (e as Error).message;
+			}
+			await sleep(200);
+		}
+		throw new Error(`${count} tunnel(s) not up within ${timeoutMs / 1000} s; last: ${JSON.stringify(last)}`);
+	}
+
+	/** The last lines of the logs, for a failure message. */
+	logs(lines = 20): string {
+		return ['agent.log', 'gw-a/charon.log', 'gw-b/charon.log'].map(f => {
+			try { return `--- ${f}\n${readFileSync(join(this.o.work, f), 'utf8').split('\n').slice(-lines).join('\n')}`; } catch { return `--- ${f}: none`; }
+		}).join('\n');
+	}
+
+	async down(): Promise<void> {
+		await this.stopAgent('SIGTERM').catch(() => {});
+		for (const stop of this.#stops.reverse()) {
+			try { await stop(); } catch { /* best effort; the namespaces go last */ }
+		}
+		this.#stops.length = 0;
+	}
+}
