@@ -1,6 +1,6 @@
 // Two charons in namespaces inside one UML guest, each driven by an agent (VICI client +
 // reconciler) from an IPsecTunnel spec: IKEv2 with PSK, IKEv2 with X.509 from a CA made
-// here, IKEv1 with PSK. Each comes up on initiate with the proposals asked for, carries
+// here, IKEv1 with PSK, IKEv2 over and for IPv6. Each comes up on initiate with the proposals asked for, carries
 // traffic, round-trips through list-conns, rekeys, terminates and unloads to nothing.
 // Refusals come back as typed errors with charon's errmsg; no log line carries a secret.
 // The guest side is site-to-site.guest.ts; this file asserts on what it recorded.
@@ -48,14 +48,15 @@ test('the guest ran every case to the end', (t) => {
 	t.is(r['version'], '5.9.8');
 });
 
-const cases: Array<[string, string, string, string, string]> = [
-	// name, IKE version, IKE proposal, ESP proposal, auth class
-	['psk', '2', 'AES_CBC-128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/CURVE_25519', 'AES_GCM_16-128', 'pre-shared key'],
-	['x509', '2', 'AES_CBC-256/HMAC_SHA2_384_192/PRF_HMAC_SHA2_384/ECP_384', 'AES_CBC-256/HMAC_SHA2_256_128', 'public key'],
-	['ikev1', '1', 'AES_CBC-128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_2048', 'AES_CBC-128/HMAC_SHA1_96', 'pre-shared key'],
+const cases: Array<[string, string, string, string, string, string[], string[]]> = [
+	// name, IKE version, IKE proposal, ESP proposal, auth class, A's and B's subnets
+	['psk', '2', 'AES_CBC-128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/CURVE_25519', 'AES_GCM_16-128', 'pre-shared key', ['10.1.0.0/24'], ['10.2.0.0/24']],
+	['x509', '2', 'AES_CBC-256/HMAC_SHA2_384_192/PRF_HMAC_SHA2_384/ECP_384', 'AES_CBC-256/HMAC_SHA2_256_128', 'public key', ['10.1.0.0/24'], ['10.2.0.0/24']],
+	['ikev1', '1', 'AES_CBC-128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_2048', 'AES_CBC-128/HMAC_SHA1_96', 'pre-shared key', ['10.1.0.0/24'], ['10.2.0.0/24']],
+	['ipv6', '2', 'AES_CBC-128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/CURVE_25519', 'AES_GCM_16-256', 'pre-shared key', ['fd00:1::/64'], ['fd00:2::/64']],
 ];
 
-for (const [name, version, ike, esp, auth] of cases) {
+for (const [name, version, ike, esp, auth, subnetsA, subnetsB] of cases) {
 	test(`${name}: both sides load, charon holds exactly what was rendered (round trip through list-conns)`, (t) => {
 		t.deepEqual(r[`${name}.getConns`], [[`site/${name}`], [`site/${name}`]]);
 		const rt = r[`${name}.roundTrip`] as Array<{ rendered: unknown; listed: { local: { auth: string } } }>;
@@ -82,8 +83,8 @@ for (const [name, version, ike, esp, auth] of cases) {
 		const [a, b] = [r[`${name}.sasA`][0].children[0], r[`${name}.sasB`][0].children[0]];
 		t.is(a.spiIn, b.spiOut);
 		t.is(a.spiOut, b.spiIn);
-		t.deepEqual(a.localTs, ['10.1.0.0/24']);
-		t.deepEqual(a.remoteTs, ['10.2.0.0/24']);
+		t.deepEqual(a.localTs, subnetsA);
+		t.deepEqual(a.remoteTs, subnetsB);
 		t.true(r[`${name}.ping`]);
 		t.is(r[`${name}.statsIkeSas`], '1', 'stats counts the one IKE SA');
 		t.true(r[`${name}.upMs`] < 5000, `up in ${r[`${name}.upMs`]} ms`);

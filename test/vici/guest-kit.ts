@@ -110,6 +110,7 @@ export function saFacts(sas: vici.IkeSaInfo[]): unknown {
  *
  *   espvc-lana ─ espvc-gwa ══════ wan ══════ espvc-gwb ─ espvc-lanb
  *   10.1.0.10    10.1.0.1 | 192.0.2.1   192.0.2.2 | 10.2.0.1    10.2.0.10
+ *   fd00:1::10   fd00:1::1 | 2001:db8::1  2001:db8::2 | fd00:2::1  fd00:2::10
  */
 export function siteTopology(): { teardown: () => void } {
 	ipBatch([
@@ -125,6 +126,13 @@ export function siteTopology(): { teardown: () => void } {
 		'-n espvc-gwb addr add 192.0.2.2/24 dev wan-b', '-n espvc-gwb addr add 10.2.0.1/24 dev lan-b', '-n espvc-gwb route add 10.1.0.0/24 via 192.0.2.1',
 		'-n espvc-lana addr add 10.1.0.10/24 dev eth0', '-n espvc-lana route add default via 10.1.0.1',
 		'-n espvc-lanb addr add 10.2.0.10/24 dev eth0', '-n espvc-lanb route add default via 10.2.0.1',
+		// IPv6 alongside; nodad so addresses are usable at once.
+		'-n espvc-gwa addr add 2001:db8::1/64 dev wan-a nodad', '-n espvc-gwa addr add fd00:1::1/64 dev lan-a nodad', '-n espvc-gwa route add fd00:2::/64 via 2001:db8::2',
+		'-n espvc-gwb addr add 2001:db8::2/64 dev wan-b nodad', '-n espvc-gwb addr add fd00:2::1/64 dev lan-b nodad', '-n espvc-gwb route add fd00:1::/64 via 2001:db8::1',
+		'-n espvc-lana addr add fd00:1::10/64 dev eth0 nodad', '-n espvc-lana route add ::/0 via fd00:1::1',
+		'-n espvc-lanb addr add fd00:2::10/64 dev eth0 nodad', '-n espvc-lanb route add ::/0 via fd00:2::1',
 	]);
+	// A new namespace starts with IPv6 forwarding off.
+	for (const gw of ['espvc-gwa', 'espvc-gwb']) execFileSync('ip', ['netns', 'exec', gw, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv6/conf/all/forwarding']);
 	return { teardown: () => ipBatch(['netns del espvc-gwa', 'netns del espvc-gwb', 'netns del espvc-lana', 'netns del espvc-lanb']) };
 }

@@ -31,9 +31,9 @@ const [a, b] = await Promise.all([startAgent('a', charonA.vici), startAgent('b',
 r.set('version', (await vici.version(a.client)).version);
 r.set('unknownEvents', a.unknownEvents);
 
-function sides(ids: [string, string], extra: Partial<IPsecTunnelSpec>): [IPsecTunnelSpec, IPsecTunnelSpec] {
-	const A = { address: '192.0.2.1', id: ids[0], subnets: ['10.1.0.0/24'] };
-	const B = { address: '192.0.2.2', id: ids[1], subnets: ['10.2.0.0/24'] };
+function sides(ids: [string, string], extra: Partial<IPsecTunnelSpec>, family: 4 | 6 = 4): [IPsecTunnelSpec, IPsecTunnelSpec] {
+	const A = family === 4 ? { address: '192.0.2.1', id: ids[0], subnets: ['10.1.0.0/24'] } : { address: '2001:db8::1', id: ids[0], subnets: ['fd00:1::/64'] };
+	const B = family === 4 ? { address: '192.0.2.2', id: ids[1], subnets: ['10.2.0.0/24'] } : { address: '2001:db8::2', id: ids[1], subnets: ['fd00:2::/64'] };
 	const auth = { psk: { secretRef: { name: 'site', key: 'psk' } } };
 	return [
 		{ local: A, remote: B, auth, startAction: 'add', ...extra },
@@ -49,7 +49,7 @@ async function load(agent: Agent, name: string, spec: IPsecTunnelSpec, secrets: 
 }
 
 /** Load both sides, initiate from A, record what both charons report. */
-async function bringUp(name: string, specs: [IPsecTunnelSpec, IPsecTunnelSpec], secrets: [TunnelSecrets, TunnelSecrets]): Promise<void> {
+async function bringUp(name: string, specs: [IPsecTunnelSpec, IPsecTunnelSpec], secrets: [TunnelSecrets, TunnelSecrets], target = '10.2.0.10'): Promise<void> {
 	const child = `site/${name}`;
 	r.set(`${name}.loaded`, [await load(a, name, specs[0], secrets[0]), await load(b, name, specs[1], secrets[1])]);
 	r.set(`${name}.getConns`, [await vici.getConns(a.client), await vici.getConns(b.client)]);
@@ -68,7 +68,7 @@ async function bringUp(name: string, specs: [IPsecTunnelSpec, IPsecTunnelSpec], 
 	r.set(`${name}.upMs`, Date.now() - t0);
 	const st = await vici.stats(a.client);
 	r.set(`${name}.statsIkeSas`, (st['ikesas'] as Record<string, string> | undefined)?.['total']);
-	r.set(`${name}.ping`, ping('espvc-lana', '10.2.0.10'));
+	r.set(`${name}.ping`, ping('espvc-lana', target));
 	r.set(`${name}.sasA`, saFacts(await vici.listSas(a.client, { ike: child })));
 	r.set(`${name}.sasB`, saFacts(await vici.listSas(b.client, { ike: child })));
 }
@@ -129,6 +129,11 @@ try {
 	const v1 = sides(['192.0.2.1', '192.0.2.2'], { ike: { version: 1, proposals: ['aes128-sha1-modp2048'] }, esp: { proposals: ['aes128-sha1'] } });
 	await bringUp('ikev1', v1, [{ psk: PSK }, { psk: PSK }]);
 	await tearDown('ikev1', 'unload');
+
+	// ---- IPv6 outside and inside
+	const v6 = sides(['@gw-a6', '@gw-b6'], { ike: { proposals: ['aes128-sha256-x25519'] }, esp: { proposals: ['aes256gcm16'] } }, 6);
+	await bringUp('ipv6', v6, [{ psk: PSK }, { psk: PSK }], 'fd00:2::10');
+	await tearDown('ipv6', 'unload');
 
 	// ---- refusals: charon's errmsg comes back typed; a bad tunnel does not stop a good one
 	const good = sides(['@gw-a', '@gw-b'], { esp: { proposals: ['aes128gcm16'] } })[0];
