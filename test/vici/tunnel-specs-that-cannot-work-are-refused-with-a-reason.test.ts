@@ -32,6 +32,7 @@ const bad: Array<[string, Partial<IPsecTunnelSpec>, TunnelSecrets, string, RegEx
 	['a subnet that is not a CIDR', { local: { ...good.local, subnets: ['10.1.0.0/33'] } }, secrets, 'spec.local.subnets[0]', /not a CIDR/],
 	['spokes without %any', { spokes: [{ id: '@s', subnets: ['10.3.0.0/24'] }] }, secrets, 'spec.spokes', /%any/],
 	['duplicate spoke identities', { remote: { ...good.remote, address: '%any' }, spokes: [{ id: '@s', subnets: ['10.3.0.0/24'] }, { id: '@s', subnets: ['10.4.0.0/24'] }] }, secrets, 'spec.spokes', /unique/],
+	['a spoke whose config name would exceed 255 bytes', { remote: { ...good.remote, address: '%any' }, spokes: [{ id: `@${'s'.repeat(250)}`, subnets: ['10.3.0.0/24'] }] }, secrets, 'spec.spokes[0].id', /too long/],
 	['a lifetime that is not a duration', { esp: { lifetime: 'soon' } }, secrets, 'spec.esp.lifetime', /not a duration/],
 ];
 

@@ -8,6 +8,10 @@
 // DNS label, so '/' cannot be part of it and names never collide); a hub gets one IKE config
 // per spoke, `<namespace>/<name>/<spoke id>`. Shared secrets, pools follow the same scheme.
 //
+// Not charon's business, so not rendered: mtu and mssClamp (the dataplane), gateway (the
+// operator). natTraversal: `force` renders encap=yes; `auto` and `off` render nothing, as
+// strongSwan 5.9 has no per-connection switch to refuse NAT-T once it detects a NAT.
+//
 // The spec is validated on the way: identities, subnets, the one-auth-method rule, secrets
 // present, and — with the DPDK dataplane — every ESP proposal must be one the dataplane runs
 // (operator/api/algorithms.ts). Secret values only ever land in the returned objects; they
@@ -257,8 +261,10 @@ export function specToVici(namespace: string, name: string, spec: IPsecTunnelSpe
 	});
 
 	if (spokes.length > 0) {
-		for (const s of spokes) {
+		for (const [i, s] of spokes.entries()) {
 			const n = `${base}/${s.id}`;
+			// VICI names are at most 255 bytes; refuse here rather than fail at load time.
+			if (Buffer.byteLength(n) > 255) fail(`spec.spokes[${i}].id`, `'${n.slice(0, 40)}…' is too long for a strongSwan config name (255 bytes)`);
 			out.conns[n] = conn(s.id, s.subnets.map((c) => (spec.remote.protocol ? `${c}[${spec.remote.protocol}${spec.remote.ports ? `/${spec.remote.ports}` : ''}]` : c)), n);
 			out.children.push(n);
 		}
