@@ -13,7 +13,8 @@
 //   - finalizers and deletionTimestamp: DELETE of an object with finalizers only marks it,
 //     and it goes when the last finalizer is removed;
 //   - IPsecTunnels are pruned, defaulted and validated against crds/ (+ the CEL rules' twins):
-//     422 Invalid with a Status body whose causes name the fields.
+//     422 Invalid with a Status body whose causes name the fields;
+//   - `kubectl get` works: discovery, and IPsecTunnels as a Table from the CRD's printer columns.
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -26,6 +27,8 @@ import type { FieldCause } from './crd-validation.js';
 import { jsonPatch, mergePatch, PatchError } from './patch.js';
 import type { JsonPatchOp } from './patch.js';
 import { apiVersionOf, findResource, RESOURCES } from './resources.js';
+import { printerColumns, toTable, wantsTable } from './table.js';
+import type { PrinterColumn } from './table.js';
 import type { ResourceType } from './resources.js';
 
 type Json = Record<string, any>;
@@ -103,6 +106,7 @@ export class ApiServerDouble {
 	#log: LogEntry[] = [];
 	readonly #watches = new Set<WatchStream>();
 	readonly #validator = new CrdValidator(repoRoot);
+	readonly #columns: PrinterColumn[] = printerColumns(repoRoot);
 	readonly #options: Required<ApiServerDoubleOptions>;
 	/** Successful writes per `plural/namespace/name[/status]`: tests count the agent's patches. */
 	readonly writes = new Map<string, number>();
@@ -233,7 +237,9 @@ export class ApiServerDouble {
 					this.#watch(r, namespace, url, res);
 					return undefined;
 				}
-				return { code: 200, body: this.#list(r, namespace, url) };
+				const list = this.#list(r, namespace, url);
+				if (r.plural === 'ipsectunnels' && wantsTable(req.headers.accept)) return { code: 200, body: toTable(this.#columns, list.items, list.metadata.resourceVersion) };
+				return { code: 200, body: list };
 			}
 			if (method === 'POST') {
 				if (r.namespaced && !namespace) throw new HttpError(405, 'MethodNotAllowed', 'create needs a namespace');
@@ -243,8 +249,11 @@ export class ApiServerDouble {
 		}
 		const sub = subresource === 'status' ? 'status' : undefined;
 		switch (method) {
-			case 'GET':
-				return { code: 200, body: this.#get(r, namespace, name) };
+			case 'GET': {
+				const o = this.#get(r, namespace, name);
+				if (r.plural === 'ipsectunnels' && !sub && wantsTable(req.headers.accept)) return { code: 200, body: toTable(this.#columns, [o], o.metadata.resourceVersion) };
+				return { code: 200, body: o };
+			}
 			case 'PUT':
 				return { code: 200, body: this.#count(r, namespace, name, sub, this.#update(r, namespace, name, parse(body), sub)) };
 			case 'PATCH':
@@ -400,7 +409,7 @@ export class ApiServerDouble {
 
 	#invalid(r: ResourceType, name: string, causes: FieldCause[]): HttpError {
 		const message = `${r.kind}.${r.group || 'core'} "${name}" is invalid: ${causes.length === 1 ? causes[0]?.message : `[${causes.map((c) => c.message).join(', ')}]`}`;
-		return new HttpError(422, 'Invalid', message, { name, group: r.group, kind: r.kind, causes: causes.map((c) => ({ reason: c.reason, message: c.message, field: c.field })) });
+		return new HttpError(422, 'Invalid', message, { name, group: r.group, kind: r.kind, causes: causes.map((c) => ({ reason: c.reason, message: c.message.startsWith(`${c.field}: `) ? c.message.slice(c.field.length + 2) : c.message, field: c.field })) });
 	}
 
 	#create(r: ResourceType, namespace: string | undefined, body: Json): Json {
