@@ -89,6 +89,8 @@ export class ForwardingMirror {
 	private readonly rejected = new Set<string>();
 	/** next hops the dataplane asked for (resolve()), kept fresh like gateways; oldest dropped past the cap */
 	private readonly wanted = new Map<string, Pick<NeighborEntry, 'ip' | 'port'>>();
+	/** next hops asked for since the last refresh: a missing one is asked for once, not on every reconcile */
+	private readonly askedSinceRefresh = new Set<string>();
 
 	constructor(opts: ForwardingMirrorOptions) {
 		this.control = opts.control;
@@ -270,16 +272,23 @@ export class ForwardingMirror {
 	private async resolveGateways(neighbors: readonly Neighbor[], routes: readonly RouteEntry[]): Promise<void> {
 		const refresh = this.refreshDue;
 		this.refreshDue = false;
-		const due = gatewaysToResolve(neighbors, routes, [...this.wanted.values()], this.ports, refresh);
+		if (refresh) this.askedSinceRefresh.clear();
+		// a next hop the kernel refuses or does not create an entry for must not loop
+		// resolve -> reconcile -> resolve: between refreshes each is asked for once
+		const due = gatewaysToResolve(neighbors, routes, [...this.wanted.values()], this.ports, refresh)
+			.filter((g) => !this.askedSinceRefresh.has(`${g.ifindex}|${g.ip}`));
+		let asked = 0;
 		for (const g of due) {
+			this.askedSinceRefresh.add(`${g.ifindex}|${g.ip}`);
 			try {
 				await this.rtnl.resolve(g.ifindex, g.ip);
 				this.stats.gatewayResolves++;
+				asked++;
 			} catch (err) {
 				this.log.warn({ err, ip: g.ip, port: g.port }, 'gateway resolution request failed');
 			}
 		}
 		// NONE -> INCOMPLETE is silent in the kernel: look, so the dataplane sees them pending
-		if (due.length > 0) this.markDirty('gateways', ['neighbor']);
+		if (asked > 0) this.markDirty('gateways', ['neighbor']);
 	}
 }
