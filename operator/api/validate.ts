@@ -83,7 +83,27 @@ function checkProposals(list: string[] | undefined, field: string, kind: 'ike' |
 	});
 }
 
+/**
+ * The shape the rest of validateSpec relies on. The API server guarantees it when the CRD is
+ * installed; an object from elsewhere (a stale CRD, the standalone YAML mode) may not have it,
+ * and must get a condition, not a TypeError.
+ */
+function shapeProblems(spec: unknown): SpecProblem[] {
+	const s = spec as Record<string, unknown> | null | undefined;
+	if (!s || typeof s !== 'object') return [{ field: 'spec', message: 'Required value' }];
+	const problems: SpecProblem[] = [];
+	for (const side of ['local', 'remote'] as const) {
+		const e = s[side] as Record<string, unknown> | undefined;
+		if (!e || typeof e !== 'object') problems.push({ field: `spec.${side}`, message: 'Required value' });
+		else if (!Array.isArray(e.subnets) || !e.subnets.every((x) => typeof x === 'string')) problems.push({ field: `spec.${side}.subnets`, message: 'must be a list of CIDRs' });
+	}
+	if (!s.auth || typeof s.auth !== 'object') problems.push({ field: 'spec.auth', message: 'Required value' });
+	return problems;
+}
+
 export function validateSpec(spec: IPsecTunnelSpec): SpecProblem[] {
+	const shape = shapeProblems(spec);
+	if (shape.length > 0) return shape;
 	const problems: SpecProblem[] = checkCrossFieldRules(spec).map((v) => ({ field: v.field, message: v.message }));
 	const local = checkEndpoint(spec.local, 'local', problems);
 	const remote = checkEndpoint(spec.remote, 'remote', problems);

@@ -117,7 +117,8 @@ export class Operator {
 			const name = s.metadata?.name;
 			for (const t of this.tunnels.list()) {
 				if (t.metadata.namespace !== ns) continue;
-				const a = t.spec.auth;
+				const a = t.spec?.auth;
+				if (!a) continue;
 				if (a.psk?.secretRef.name === name || a.x509?.secretName === name || a.eap?.usersSecretRef.name === name) enqueue(t);
 			}
 		};

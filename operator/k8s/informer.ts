@@ -93,7 +93,14 @@ export class Informer<T extends KubeObject> {
 	}
 
 	#emit(event: InformerEvent, obj: T, old?: T): void {
-		for (const h of this.#handlers[event]) h(obj, old);
+		for (const h of this.#handlers[event]) {
+			try {
+				h(obj, old);
+			} catch (err) {
+				// A handler's bug must not stall the cache (or be swallowed by the watch's line parser).
+				this.#o.onError?.(err);
+			}
+		}
 	}
 
 	#upsert(obj: T): void {

@@ -26,6 +26,11 @@ for (const [name, spec, field, message] of bad) {
 	});
 }
 
+test('a malformed object (no CRD schema in front of it) gets problems, not a TypeError', (t) => {
+	t.deepEqual(validateSpec(undefined as never), [{ field: 'spec', message: 'Required value' }]);
+	t.deepEqual(validateSpec({ local: { subnets: '10.0.0.0/8' }, remote: {} } as never).map((p) => p.field), ['spec.local.subnets', 'spec.remote.subnets', 'spec.auth']);
+});
+
 test('good specs pass: IPv4, IPv6, AEAD ESP, classic IKE proposals', (t) => {
 	t.deepEqual(validateSpec(siteToSiteSpec({ ike: { proposals: ['aes256-sha256-x25519', 'aes128-sha1-modp2048'] }, esp: { proposals: ['aes128gcm16-x25519', 'aes256-sha256'], lifetime: '1h30m' } })), []);
 	t.deepEqual(validateSpec(siteToSiteSpec({ local: { address: '2001:db8::1', subnets: ['fd00:1::/64'] }, remote: { address: '2001:db8::2', subnets: ['fd00:2::/64'] } })), []);

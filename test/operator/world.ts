@@ -128,6 +128,8 @@ export async function startWorld(options: WorldOptions): Promise<World> {
 		stop: async () => {
 			for (const { agent } of agents.values()) await agent.stop();
 			await operator.stop();
+			// Nodes are cluster-scoped: on a real cluster they would outlive the test namespace.
+			for (const n of options.nodes) await core.deleteNode({ name: n.name }).catch(() => undefined);
 			await cluster.stop();
 		},
 	};
