@@ -205,9 +205,14 @@ export class ForwardingMirror {
 			this.dirty.clear();
 			try {
 				const raced = await this.reconcile(tables);
-				for (const t of raced) this.dirty.add(t); // a dump raced a change: look again
 				this.backoffMs = 0;
+				if (raced.length > 0) {
+					// a dump raced a change (NLM_F_DUMP_INTR): look again once the burst has settled
+					for (const t of raced) this.dirty.add(t);
+					await new Promise((r) => setTimeout(r, this.coalesceMs).unref());
+				}
 			} catch (err) {
+				if (this.stopped) break; // stop() closed the socket under a dump
 				this.stats.failures++;
 				for (const t of ALL) this.dirty.add(t);
 				this.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(50, this.backoffMs * 2));
