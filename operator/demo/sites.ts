@@ -43,17 +43,17 @@ export class TwoSites {
 		this.socket = join(o.work, 'agent.sock');
 	}
 
-	ns(n: 'ha' | 'ga' | 'gb' | 'hb' | 'nat'): string {
+	ns(n: 'ha' | 'ga' | 'wan' | 'gb' | 'hb'): string {
 		return `${this.o.prefix}-${n}`;
 	}
 
 	/** Runs a command in a namespace and returns its stdout. */
-	exec(n: 'ha' | 'ga' | 'gb' | 'hb' | 'nat', cmd: string[], timeoutMs = 60_000): string {
+	exec(n: 'ha' | 'ga' | 'wan' | 'gb' | 'hb', cmd: string[], timeoutMs = 60_000): string {
 		return execFileSync('ip', ['netns', 'exec', this.ns(n), ...cmd], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
 	}
 
 	/** Starts a long-running command in a namespace; stopped by down(). */
-	spawnIn(n: 'ha' | 'ga' | 'gb' | 'hb' | 'nat', cmd: string[], logFile?: string): ChildProcess {
+	spawnIn(n: 'ha' | 'ga' | 'wan' | 'gb' | 'hb', cmd: string[], logFile?: string): ChildProcess {
 		const redirect = logFile ? ` >> ${logFile} 2>&1` : ' > /dev/null 2>&1';
 		const child = spawn('sh', ['-c', `exec ip netns exec ${this.ns(n)} ${cmd.map(a => `'${a.replaceAll("'", `'\\''`)}'`).join(' ')}${redirect}`], { stdio: 'ignore' });
 		this.#stops.push(() => { if (child.exitCode === null) child.kill('SIGKILL'); });

@@ -1,28 +1,31 @@
 #!/bin/sh
 # The two-site topology of the demo and the end-to-end tests.
 #
-#   host-a                gw-a                                  gw-b                 host-b
-#  ┌────────┐  lan-a  ┌─────────────────────┐     wan      ┌───────────────────┐ lan-b ┌────────┐
-#  │10.1.0.2├─────────┤10.1.0.1   192.0.2.1 ├──────────────┤192.0.2.2  10.2.0.1├───────┤10.2.0.2│
-#  └────────┘         │ charon + esplane    │ 192.0.2.0/24 │ charon + Linux    │       └────────┘
-#                     │ agent (+ dataplane) │              │ kernel ESP        │
-#                     └─────────────────────┘              └───────────────────┘
-#  with NAT=1, gw-a sits behind a masquerading router:
-#      gw-a 198.51.100.2 ── 198.51.100.1 [nat] 192.0.2.3 ── 192.0.2.2 gw-b
+#   host-a                gw-a                      wan                     gw-b                 host-b
+#  ┌────────┐  lan-a  ┌─────────────────────┐  ┌──────────────┐  ┌───────────────────┐ lan-b ┌────────┐
+#  │10.1.0.2├─────────┤10.1.0.1   192.0.2.1 ├──┤wa0  br0   wb0├──┤192.0.2.2  10.2.0.1├───────┤10.2.0.2│
+#  └────────┘         │ charon + esplane    │  │ a passive    │  │ charon + Linux    │       └────────┘
+#                     │ agent (+ dataplane) │  │ bridge: the  │  │ kernel ESP        │
+#                     └─────────────────────┘  │ capture point│  └───────────────────┘
+#                                              └──────────────┘
+#  with NAT=1 the middle is a masquerading router instead of a bridge:
+#      gw-a 198.51.100.2 ── 198.51.100.1 wa0 [nat] wb0 192.0.2.3 ── 192.0.2.2 gw-b
+#  Captures of "the wire" are taken on PREFIX-wan's wa0/wb0: no endpoint sees its own
+#  decrypted packets there (the kernel re-injects decrypted ESP on the receiving interface).
 #
 # usage: two-sites.sh up|down PREFIX
-#   PREFIX names the namespaces (PREFIX-ha, -ga, -gb, -hb, -nat) so runs never collide.
+#   PREFIX names the namespaces (PREFIX-ha, -ga, -wan, -gb, -hb) so runs never collide.
 # Runs inside a kernel with ESP (a UML guest on our machines). Idempotent down.
 set -eu
 cmd=${1:?up|down}; p=${2:?prefix}
 
 down() {
-	for n in ha ga gb hb nat; do ip netns del "$p-$n" 2>/dev/null || true; done
+	for n in ha ga wan gb hb; do ip netns del "$p-$n" 2>/dev/null || true; done
 }
 
 up() {
 	down
-	for n in ha ga gb hb; do ip netns add "$p-$n"; done
+	for n in ha ga wan gb hb; do ip netns add "$p-$n"; done
 	# Interfaces are created in the root namespace and moved; veth names avoid "a…" words
 	# that ip parses as keywords ("ip link add a type veth" fails).
 	ip -b - <<EOB
@@ -33,31 +36,35 @@ link set $p-ga1 netns $p-ga
 link set $p-gb1 netns $p-gb
 link set $p-hb0 netns $p-hb
 EOB
-	if [ "${NAT:-0}" = 1 ]; then
-		ip netns add "$p-nat"
-		ip -b - <<EOB
-link add $p-ga0 type veth peer name $p-nt0
-link add $p-nt1 type veth peer name $p-gb0
+	ip -b - <<EOB
+link add $p-ga0 type veth peer name $p-wa0
+link add $p-wb0 type veth peer name $p-gb0
 link set $p-ga0 netns $p-ga
-link set $p-nt0 netns $p-nat
-link set $p-nt1 netns $p-nat
+link set $p-wa0 netns $p-wan
+link set $p-wb0 netns $p-wan
 link set $p-gb0 netns $p-gb
 EOB
-		ip -n "$p-nat" -b - <<EOB
+	ip -n "$p-wan" -b - <<EOB
 link set lo up
-link set $p-nt0 up
-link set $p-nt1 up
-addr add 198.51.100.1/24 dev $p-nt0
-addr add 192.0.2.3/24 dev $p-nt1
+link set $p-wa0 up
+link set $p-wb0 up
 EOB
-		ip netns exec "$p-nat" sysctl -qw net.ipv4.ip_forward=1
+	if [ "${NAT:-0}" = 1 ]; then
+		ip -n "$p-wan" -b - <<EOB
+addr add 198.51.100.1/24 dev $p-wa0
+addr add 192.0.2.3/24 dev $p-wb0
+EOB
+		ip netns exec "$p-wan" sysctl -qw net.ipv4.ip_forward=1
 		# iptables-legacy: Debian's UML kernel has no nftables NAT chain, but has iptable_nat.
-		ip netns exec "$p-nat" iptables-legacy -t nat -A POSTROUTING -o "$p-nt1" -j MASQUERADE
+		ip netns exec "$p-wan" iptables-legacy -t nat -A POSTROUTING -o "$p-wb0" -j MASQUERADE
 		wan_a=198.51.100.2/24; gw_a_via=198.51.100.1
 	else
-		ip link add "$p-ga0" type veth peer name "$p-gb0"
-		ip link set "$p-ga0" netns "$p-ga"
-		ip link set "$p-gb0" netns "$p-gb"
+		ip -n "$p-wan" -b - <<EOB
+link add br0 type bridge
+link set br0 up
+link set $p-wa0 master br0
+link set $p-wb0 master br0
+EOB
 		wan_a=192.0.2.1/24; gw_a_via=
 	fi
 	ip -n "$p-ha" -b - <<EOB

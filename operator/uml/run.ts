@@ -17,7 +17,7 @@ const initScript = join(here, 'init.sh');
 /** Modules every guest gets: XFRM/ESP for both families, the crypto they use, veth/tun/af_packet for ports. */
 export const defaultModules = [
 	'ipv6', 'xfrm_user', 'xfrm_algo', 'esp4', 'esp6', 'xfrm4_tunnel', 'xfrm6_tunnel', 'tunnel4', 'tunnel6',
-	'veth', 'tun', 'af_packet', 'udp_tunnel', 'nf_conntrack', 'nf_nat', 'nft_masq', 'nf_tables',
+	'veth', 'tun', 'af_packet', 'bridge', 'udp_tunnel', 'nf_conntrack', 'nf_nat', 'nft_masq', 'nf_tables',
 	'iptable_nat', 'ip_tables', 'x_tables', 'xt_nat', 'xt_MASQUERADE', 'xt_tcpudp', 'xt_conntrack', 'xt_policy', 'xt_TCPMSS', 'iptable_mangle',
 	'gcm', 'ghash_generic', 'ctr', 'seqiv', 'echainiv', 'authenc', 'authencesn', 'cbc', 'hmac',
 	'sha1_generic', 'sha256_generic', 'sha512_generic', 'chacha20poly1305', 'chacha_generic', 'poly1305_generic',

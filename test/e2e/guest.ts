@@ -1,0 +1,36 @@
+// Inside-the-guest half of an end-to-end scenario: builds the two sites (TwoSites), runs the
+// scenario body, records the facts it measured into $OUT/result.json, and always takes the
+// sites down. The ava file on the host asserts on those facts (see run.ts).
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TwoSites, type SitesOptions } from '../../operator/demo/sites.js';
+
+export type Facts = Record<string, unknown>;
+
+export async function scenario(name: string, opts: Partial<SitesOptions>, body: (sites: TwoSites, facts: Facts) => Promise<void>): Promise<void> {
+	const out = process.env['OUT'] ?? '/tmp';
+	const dataplane = (process.env['ESPLANE_E2E_DATAPLANE'] ?? 'kernel') as 'kernel' | 'dpdk';
+	const sites = new TwoSites({ prefix: 'espe2e', dataplane, work: join(process.env['SCRATCH'] ?? '/tmp', `e2e-${name}`), ...opts });
+	const facts: Facts = { dataplane };
+	let code = 0;
+	try {
+		await sites.up();
+		await body(sites, facts);
+	} catch (e) {
+		code = 1;
+		facts['error'] = (e as Error).stack ?? String(e);
+		facts['logs'] = sites.logs(30);
+	} finally {
+		await sites.down();
+		writeFileSync(join(out, 'result.json'), JSON.stringify(facts, null, 2));
+	}
+	process.exit(code);
+}
+
+export const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+/** Packets in a capture file matching a tcpdump filter. */
+export function countPackets(sites: TwoSites, ns: 'ga' | 'gb' | 'wan', file: string, filter: string): number {
+	const text = sites.exec(ns, ['sh', '-c', `tcpdump -nn -r ${file} '${filter}' 2>/dev/null | wc -l`]);
+	return Number(text.trim());
+}

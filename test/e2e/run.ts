@@ -1,0 +1,22 @@
+// Host-side half of an end-to-end scenario: boots a UML guest (a kernel with ESP) that runs
+// test/e2e/<name>.guest.ts and hands back the facts it recorded.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cleanupUml, runInUml } from '../helpers/uml.js';
+
+export interface ScenarioResult {
+	exitCode: number;
+	facts: Record<string, unknown>;
+	/** everything worth printing when an assertion fails */
+	explain: string;
+}
+
+export async function runScenario(name: string, timeoutMs = 180_000): Promise<ScenarioResult> {
+	const env = { ESPLANE_E2E_DATAPLANE: process.env['ESPLANE_E2E_DATAPLANE'] ?? 'kernel' };
+	const r = await runInUml(`exec node --import tsx test/e2e/${name}.guest.ts`, { env, timeoutMs, memMB: 1024 });
+	const file = join(r.outDir, 'result.json');
+	const facts = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+	const explain = `${r.failure ?? ''}\n${String(facts['error'] ?? '')}\n${String(facts['logs'] ?? '')}\n--- guest output\n${r.log.slice(-4000)}`;
+	cleanupUml(r);
+	return { exitCode: r.exitCode, facts, explain };
+}
