@@ -11,9 +11,10 @@
 //     observes it gone from strongSwan, kernel and dataplane — the operator's cue to release
 //     the finalizer.
 import type { KubeConfig, V1Secret } from '@kubernetes/client-node';
-import type { IPsecTunnel } from '../api/ipsectunnel.js';
+import type { IPsecTunnel, IPsecTunnelStatus } from '../api/ipsectunnel.js';
 import { GROUP, PLURAL, VERSION } from '../api/ipsectunnel.js';
-import { findCondition } from '../controller/conditions.js';
+import { CONDITION_ORDER, findCondition } from '../controller/conditions.js';
+import { REASONS } from '../api/reasons.js';
 import { AGENT_COMPONENT_LABEL, AGENT_LEASE_PREFIX } from '../controller/operator.js';
 import { NODE_LABEL } from '../controller/tunnel-plan.js';
 import { statusPatch } from '../controller/tunnel-reconciler.js';
@@ -22,6 +23,8 @@ import type { KubeApi } from '../k8s/client.js';
 import { toKubeApiError } from '../k8s/errors.js';
 import { Informer, keyOf } from '../k8s/informer.js';
 import { claimLease } from '../k8s/lease.js';
+import { eventRecorder } from '../k8s/events.js';
+import type { EventRecorder } from '../k8s/events.js';
 import { createLogger } from '../log/index.js';
 import type { Logger } from '../log/index.js';
 import { agentStatus, onlyCountersDiffer } from './status-observed.js';
@@ -117,6 +120,7 @@ export class K8sAgent {
 	#heartbeatTimer: NodeJS.Timeout | undefined;
 	#syncTimer: NodeJS.Timeout | undefined;
 	#stopped = false;
+	readonly #events: EventRecorder;
 	readonly stats = { syncs: 0, applies: 0, patches: 0, conflicts: 0, skippedByRateLimit: 0 };
 
 	constructor(options: K8sAgentOptions) {
@@ -132,6 +136,7 @@ export class K8sAgent {
 			list: () => this.api.listTunnels(ns, selector),
 			onError: (err) => this.log.warn({ err: String(err) }, 'tunnel watch failed, retrying'),
 		});
+		this.#events = eventRecorder(this.api, `esplane-agent/${options.node}`, (err) => this.log.debug({ err: String(err) }, 'event not written'));
 		const kick = (): void => this.kick();
 		this.tunnels.on('add', kick);
 		this.tunnels.on('update', kick);
@@ -255,6 +260,17 @@ export class K8sAgent {
 		if (!this.#stopped) this.#syncTimer = setTimeout(() => this.kick(), o.syncIntervalMs ?? 2000);
 	}
 
+	/** An Event per agent-owned condition that changed reason (Programmed, Established, Ready). */
+	#announce(t: IPsecTunnel, next: IPsecTunnelStatus): void {
+		for (const type of CONDITION_ORDER.slice(1)) {
+			const before = findCondition(t.status?.conditions, type);
+			const after = findCondition(next.conditions, type);
+			if (!after || before?.reason === after.reason) continue;
+			const info = REASONS[after.reason as keyof typeof REASONS];
+			this.#events.record(t, info?.warning ? 'Warning' : 'Normal', after.reason, `${after.message} (node ${this.#o.node})`);
+		}
+	}
+
 	async #report(mine: IPsecTunnel[], observed: Map<string, ObservedTunnel>, errors: Map<string, string>): Promise<void> {
 		const o = this.#o;
 		const now = new Date();
@@ -274,6 +290,7 @@ export class K8sAgent {
 				await this.api.patchTunnelStatus(t.metadata.namespace ?? 'default', t.metadata.name, patch, t.metadata.resourceVersion);
 				this.#lastPatch.set(key, now.getTime());
 				this.stats.patches += 1;
+				this.#announce(t, desired);
 			} catch (err) {
 				const e = toKubeApiError(err);
 				if (e.code === 409) this.stats.conflicts += 1; // the watch brings the newer object; the next sync reports again

@@ -34,6 +34,8 @@ for (const cause of causes) {
 			// The old node's agent still runs: it drops the tunnel it no longer serves.
 			await w.waitFor(`${from} unprograms t1`, async () => !w.agents.get(from)?.programmer.configured.has(`${w.namespace}/t1`));
 		}
-		t.true((await w.events('t1')).some((e) => e.type === 'Warning' && e.reason === 'Moved' && e.message?.startsWith(`moved from ${from} to ${to}`)));
+		const events = await w.events('t1');
+		t.true(events.some((e) => e.type === 'Warning' && e.reason === 'Moved' && e.message?.startsWith(`moved from ${from} to ${to}`)));
+		t.true(events.some((e) => e.reason === 'Established' && e.source?.component === `esplane-agent/${to}`), 'the new node announced it');
 	});
 }
