@@ -25,6 +25,7 @@ export interface RtnlOptions {
 	netns?: string;
 	/** subscribe to link, neighbour and IPv4/IPv6 route notifications; default true */
 	subscribe?: boolean;
+	/** receive buffer in bytes; default 4 MiB, so a burst (a link flap flushing many routes) rarely overruns */
 	rcvbuf?: number;
 	/** default: the process's shared poller */
 	poller?: FdPoller;
@@ -39,7 +40,10 @@ export interface Dump<T> {
 	bad: number;
 }
 
-const rtgenmsg = (h: NlHeader): Buffer => encodeLink(h, { family: AF_UNSPEC, type: 0, index: 0, flags: 0, change: 0 });
+// an all-zero ifinfomsg: every link
+const allLinks = (h: NlHeader): Buffer => encodeLink(h, { family: AF_UNSPEC, type: 0, index: 0, flags: 0, change: 0 });
+
+const DEFAULT_RCVBUF = 4 << 20;
 
 export class Rtnl {
 	readonly socket: NetlinkSocket;
@@ -50,14 +54,14 @@ export class Rtnl {
 			protocol: NETLINK_ROUTE,
 			groups,
 			...(opts.netns !== undefined ? { netns: opts.netns } : {}),
-			...(opts.rcvbuf !== undefined ? { rcvbuf: opts.rcvbuf } : {}),
+			rcvbuf: opts.rcvbuf ?? DEFAULT_RCVBUF,
 			...(opts.logger !== undefined ? { logger: opts.logger } : {}),
 			...(opts.poller !== undefined ? { poller: opts.poller } : {}),
 		});
 	}
 
 	dumpLinks(): Promise<Dump<Link>> {
-		return this.dump(RTM_GETLINK, rtgenmsg, decodeLink);
+		return this.dump(RTM_GETLINK, allLinks, decodeLink);
 	}
 
 	dumpNeighbors(): Promise<Dump<Neighbor>> {
