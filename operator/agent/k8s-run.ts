@@ -1,0 +1,40 @@
+// Starting the agent's Kubernetes side inside the DaemonSet pod, from the environment the
+// Helm chart gives it: NODE_NAME (downward API, required), POD_NAMESPACE (where the operator's
+// Leases live; default esplane-system), ESPLANE_WATCH_NAMESPACE (optional: one namespace of
+// tunnels instead of all). Kubernetes access: in-cluster service account, else $KUBECONFIG.
+// `esplane agent` calls this with its TunnelProgrammer (strongSwan + XFRM + dataplane).
+import { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from '../log/index.js';
+import { K8sAgent } from './k8s-agent.js';
+import type { TunnelProgrammer } from './k8s-agent.js';
+
+export class AgentEnvError extends Error {
+	override readonly name = 'AgentEnvError';
+}
+
+export function isAgentEnvError(err: unknown): err is AgentEnvError {
+	return err instanceof AgentEnvError;
+}
+
+export interface K8sAgentEnv {
+	node: string;
+	leaseNamespace: string;
+	namespace?: string;
+}
+
+export function k8sAgentEnv(env: NodeJS.ProcessEnv = process.env): K8sAgentEnv {
+	const node = env['NODE_NAME'];
+	if (!node) throw new AgentEnvError('NODE_NAME is not set (the chart sets it from spec.nodeName)');
+	const namespace = env['ESPLANE_WATCH_NAMESPACE'];
+	return { node, leaseNamespace: env['POD_NAMESPACE'] || 'esplane-system', ...(namespace ? { namespace } : {}) };
+}
+
+export async function startK8sAgent(programmer: TunnelProgrammer, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<K8sAgent> {
+	const settings = k8sAgentEnv(env);
+	const kubeConfig = new KubeConfig();
+	kubeConfig.loadFromDefault();
+	const agent = new K8sAgent({ kubeConfig, programmer, log, ...settings });
+	await agent.start();
+	log.info({ node: settings.node, leaseNamespace: settings.leaseNamespace, namespace: settings.namespace ?? '(all)' }, 'agent watching tunnels assigned to its node');
+	return agent;
+}
