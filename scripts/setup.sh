@@ -12,7 +12,7 @@ say() { printf 'setup: %s\n' "$*" >&2; }
 DEBS="build-essential pkg-config make dpdk dpdk-dev libdpdk-dev libipsec-mb-dev libjansson-dev libpcap-dev
  charon-systemd strongswan-charon strongswan-swanctl libcharon-extra-plugins libcharon-extauth-plugins libstrongswan-standard-plugins
  user-mode-linux kmod iproute2 iputils-ping iptables tcpdump iperf3 python3-scapy python3-cryptography
- clang libclang-rt-14-dev prometheus unzip procps psmisc"
+ clang libclang-rt-14-dev prometheus unzip procps psmisc ethtool"
 
 missing=""
 for p in $DEBS; do
