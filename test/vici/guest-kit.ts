@@ -31,7 +31,8 @@ export interface Agent {
 export async function startAgent(name: string, viciPath: string): Promise<Agent> {
 	const reports: ReconcileReport[] = [];
 	// Debug level: the log check must see everything the agent could ever write.
-	const log = createLogger(`agent-${name}`, { level: 'debug', destination: { write: () => undefined } as never });
+	// Lines go only to the audit copy ($ESPLANE_LOG_AUDIT_DIR), which the host-side test scans.
+	const log = createLogger(`agent-${name}`, { level: 'debug', destination: { write: () => undefined } });
 	const client = new ViciClient({ path: viciPath, logger: log.child({ c: 'vici' }), backoff: { initialMs: 100, maxMs: 1000 }, timeoutMs: 20_000 });
 	const reconciler = new CharonReconciler({ client, logger: log.child({ c: 'strongswan' }), retryMs: 500, maxRetryMs: 2000, onReport: (rep) => reports.push(rep) });
 	const events: Agent['events'] = [];
