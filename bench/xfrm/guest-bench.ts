@@ -100,6 +100,9 @@ const mirror2 = new XfrmMirror({ dataplane: dp2, kernel, log, isLocal: localAddr
 t = performance.now();
 await mirror2.start();
 result['syncMs'] = performance.now() - t;
+result['syncDumpMs'] = mirror2.stats.lastDumpMs;
+result['syncReconcileMs'] = mirror2.stats.lastReconcileMs;
+result['syncKernelWriteMs'] = mirror2.stats.lastKernelWriteMs;
 global.gc?.();
 const mem1 = process.memoryUsage();
 result['installedSas'] = dp2.sas.size;

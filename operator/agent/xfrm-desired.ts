@@ -23,8 +23,6 @@ export interface MirrorScope {
 export interface DesiredSa {
 	entry: SaEntry;
 	sa: DpSa;
-	/** what makes two versions of the SA the same to the dataplane (the sequence state is not part of it) */
-	fp: string;
 }
 
 export interface DesiredPolicy {
@@ -56,9 +54,24 @@ export function dpKey(spi: Hex | number, dir: Direction, dst: string): string {
 
 const bigintJson = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
 
+const fingerprints = new WeakMap<DpSa, string>();
+
+/** What makes two versions of an SA the same to the dataplane; the sequence state is not part of it. */
 export function saFingerprint(sa: DpSa): string {
-	const { seq: _seq, ...rest } = sa;
-	return JSON.stringify(rest, bigintJson);
+	let fp = fingerprints.get(sa);
+	if (fp === undefined) {
+		const { seq: _seq, ...rest } = sa;
+		fp = JSON.stringify(rest, bigintJson);
+		fingerprints.set(sa, fp);
+	}
+	return fp;
+}
+
+/** Whether the dataplane must be given `want` when it holds `have` (undefined: nothing, null: unknown). */
+export function saDiffers(have: DpSa | null | undefined, want: DpSa): boolean {
+	if (have === want) return false;
+	if (!have) return true;
+	return saFingerprint(have) !== saFingerprint(want);
 }
 
 function inScope(scope: MirrorScope | undefined, attrs: readonly XfrmAttr[], reqid: number | undefined): boolean {
@@ -83,7 +96,7 @@ function better(a: SaEntry, b: SaEntry): boolean {
 
 const any = (a: string) => a === '' || a === '0.0.0.0' || a === '::';
 
-interface SaConv { dir: Direction; conv: Converted<DpSa>; fp: string; key: string }
+interface SaConv { dir: Direction; conv: Converted<DpSa>; key: string }
 interface PolicyConv { epoch: number; reqid: number; version: number; conv: Converted<DesiredPolicy[]> }
 
 /** Caches, per kernel object. One per mirror, since the direction depends on its isLocal. */
@@ -99,8 +112,8 @@ function convertSa(cache: DesiredCache, e: SaEntry, ctx: SaContext): SaConv {
 		const conv = xfrmToSa(e.sa, ctx);
 		const dir = conv.ok ? conv.value.dir : saDirection(e.sa, ctx);
 		c = conv.ok
-			? { dir, conv, fp: saFingerprint(conv.value), key: dpKey(conv.value.spi, dir, conv.value.dst) }
-			: { dir, conv, fp: '', key: '' };
+			? { dir, conv, key: dpKey(conv.value.spi, dir, conv.value.dst) }
+			: { dir, conv, key: '' };
 		cache.sas.set(e.sa, c);
 	}
 	return c;
@@ -147,7 +160,7 @@ export class DesiredState implements Desired {
 				this.unprogrammable.set(`sa ${k}`, { what: `sa ${spiHex(info.id.spi)} ${c.dir} ${info.id.daddr}`, reason: c.conv.reason });
 				continue;
 			}
-			this.sas.set(c.key, { entry: e, sa: c.conv.value, fp: c.fp });
+			this.sas.set(c.key, { entry: e, sa: c.conv.value });
 			this.byKernelKey.set(k, c.key);
 			touched.add(c.key);
 		}

@@ -17,7 +17,7 @@
 // crash (even SIGKILL) the next process starts above every number the last one sent.
 import type { Logger } from '../log/index.js';
 import type { DataplaneControl, SaCounters } from '../dataplane/control.js';
-import type { Direction, DpPolicy } from '../dataplane/types.js';
+import type { Direction, DpPolicy, DpSa } from '../dataplane/types.js';
 import { XFRM_MSG } from '../xfrm/codec/constants.js';
 import { isXfrmDecodeError, type XfrmDecodeError } from '../xfrm/codec/errors.js';
 import type { XfrmMessage } from '../xfrm/codec/message.js';
@@ -25,7 +25,7 @@ import { kernelSeq, type SaContext, type XfrmPolicy, type XfrmSa } from '../xfrm
 import { handleMessage } from '../xfrm/messages/index.js';
 import { buildNewAe } from '../xfrm/messages/newae.js';
 import { KernelTables } from '../xfrm/state.js';
-import { DesiredState, dpKey, type DesiredSa, type MirrorScope, type Unprogrammable } from './xfrm-desired.js';
+import { DesiredState, dpKey, saDiffers, type DesiredSa, type MirrorScope, type Unprogrammable } from './xfrm-desired.js';
 import type { KernelSource } from './xfrm-kernel.js';
 
 /**
@@ -55,15 +55,19 @@ export interface MirrorStats {
 	saPuts: number;
 	saDels: number;
 	spdReplaces: number;
+	/** durations of the last full dump, reconcile and kernel write (sequence numbers), ms */
+	lastDumpMs: number;
+	lastReconcileMs: number;
+	lastKernelWriteMs: number;
 }
 
 export class XfrmMirror {
 	readonly tables = new KernelTables();
-	readonly stats: MirrorStats = { dumps: 0, reconciles: 0, overruns: 0, decodeErrors: 0, saPuts: 0, saDels: 0, spdReplaces: 0 };
+	readonly stats: MirrorStats = { dumps: 0, reconciles: 0, overruns: 0, decodeErrors: 0, saPuts: 0, saDels: 0, spdReplaces: 0, lastDumpMs: 0, lastReconcileMs: 0, lastKernelWriteMs: 0 };
 	private readonly o: XfrmMirrorOptions;
 	private readonly margin: bigint;
-	/** dpKey => fingerprint of what this process put into the dataplane */
-	private readonly applied = new Map<string, string>();
+	/** dpKey => the SA this process put into the dataplane (null: found there at start, unknown) */
+	private readonly applied = new Map<string, DpSa | null>();
 	/** the ids of the SPD entries this process installed, per direction */
 	private readonly appliedSpd: Record<Direction, string[] | undefined> = { in: undefined, out: undefined };
 	/** "spi|dir" => how many installed SAs have it, so policies name only installed SAs */
@@ -94,7 +98,7 @@ export class XfrmMirror {
 	/** Subscribes, then dumps and reconciles once; resolves when the dataplane is in sync. */
 	async start(): Promise<void> {
 		// Whatever the dataplane holds that the kernel does not gets removed by the first reconcile.
-		for (const k of this.o.dataplane.listSas()) this.markInstalled(dpKey(k.spi, k.dir, k.dst), '');
+		for (const k of this.o.dataplane.listSas()) this.markInstalled(dpKey(k.spi, k.dir, k.dst), null);
 		// Subscribe before dumping so no change between the two is missed.
 		this.sub = this.o.kernel.subscribe({
 			onMessages: msgs => this.onMessages(msgs),
@@ -176,7 +180,9 @@ export class XfrmMirror {
 					this.needDump = false;
 					await this.dump();
 				}
+				const t = performance.now();
 				await this.reconcile();
+				this.stats.lastReconcileMs = performance.now() - t;
 				this.lastError = undefined;
 			} catch (e) {
 				this.lastError = e;
@@ -190,6 +196,7 @@ export class XfrmMirror {
 
 	private async dump(): Promise<void> {
 		this.buffered = [];
+		const t = performance.now();
 		try {
 			const [sas, pols] = await Promise.all([this.o.kernel.dump(XFRM_MSG.GETSA), this.o.kernel.dump(XFRM_MSG.GETPOLICY)]);
 			const s: XfrmSa[] = [], p: XfrmPolicy[] = [];
@@ -197,6 +204,7 @@ export class XfrmMirror {
 			for (const m of pols) if (m.kind === 'policy') p.push({ info: m.body, attrs: m.attrs });
 			this.tables.replace(s, p);
 			this.stats.dumps++;
+			this.stats.lastDumpMs = performance.now() - t;
 		} finally {
 			const late = this.buffered;
 			this.buffered = undefined;
@@ -215,7 +223,7 @@ export class XfrmMirror {
 		const dels: string[] = [];
 		for (const k of changed.sas ?? d.sas.keys()) {
 			const ds = d.sas.get(k);
-			if (ds && this.applied.get(k) !== ds.fp) puts.push([k, ds]);
+			if (ds && saDiffers(this.applied.get(k), ds.sa)) puts.push([k, ds]);
 		}
 		// Removals: SAs whose kernel entry changed or went; after a dump, anything not desired.
 		const retry = [...this.failedDels];
@@ -231,7 +239,7 @@ export class XfrmMirror {
 			const sa = seq === undefined ? ds.sa : { ...ds.sa, seq };
 			try {
 				dp.putSa(sa);
-				this.markInstalled(k, ds.fp);
+				this.markInstalled(k, ds.sa);
 				this.stats.saPuts++;
 				// A first sync of thousands of SAs logs one summary line, single changes one line each.
 				if (!bulk) this.o.log.info({ spi: sa.spi, dir: sa.dir, dst: sa.dst }, 'sa installed');
@@ -295,12 +303,12 @@ export class XfrmMirror {
 		for (const k of this.reported.keys()) if (!d.unprogrammable.has(k)) this.reported.delete(k);
 	}
 
-	private markInstalled(k: string, fp: string): void {
+	private markInstalled(k: string, sa: DpSa | null): void {
 		if (!this.applied.has(k)) {
 			const s = k.slice(0, k.lastIndexOf('|'));
 			this.installedSpis.set(s, (this.installedSpis.get(s) ?? 0) + 1);
 		}
-		this.applied.set(k, fp);
+		this.applied.set(k, sa);
 	}
 
 	private markRemoved(k: string): void {
@@ -335,10 +343,12 @@ export class XfrmMirror {
 			fresh.push([k, ds, resume]);
 		}
 		if (!fresh.length) return seqs;
+		const t = performance.now();
 		const errs = await this.o.kernel.batch(fresh.map(([, ds, resume]) => {
 			const cur = ds.entry.sa.info.curlft;
 			return buildNewAe(ds.entry.sa, { dir: 'out', bytes: cur.bytes, packets: cur.packets, useTime: cur.useTime, seq: resume });
 		}));
+		this.stats.lastKernelWriteMs = performance.now() - t;
 		fresh.forEach(([k, , resume], i) => {
 			const errno = errs[i] ?? 0;
 			if (errno) {

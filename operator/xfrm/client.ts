@@ -59,28 +59,42 @@ export class XfrmClient {
 		});
 	}
 
-	/** {messages} => sent with ACK requested; resolves with the errno of each (0 = ok) */
+	/**
+	 * {messages} => errno of each (0 = ok), in order. Messages go many to a datagram (the kernel
+	 * handles each in turn within the send), and only the last of each datagram asks for an
+	 * ACK: the kernel answers failures anyway, so that ACK marks the end of the datagram's
+	 * answers. Thousands of write-backs cost a handful of system calls.
+	 */
 	batch(msgs: XfrmMessage[]): Promise<BatchResult> {
 		return this.serial(async () => {
-			const bySeq = new Map<number, number>();
 			const result: BatchResult = new Array<number>(msgs.length).fill(0);
-			// Send in chunks so a large batch never outgrows the socket's receive queue of ACKs.
-			const CHUNK = 256;
-			for (let at = 0; at < msgs.length; at += CHUNK) {
-				const chunk = msgs.slice(at, at + CHUNK);
-				chunk.forEach((m, i) => {
+			const MAX_DATAGRAM = 64 * 1024;
+			let at = 0;
+			while (at < msgs.length) {
+				const bySeq = new Map<number, number>();
+				const parts: Buffer[] = [];
+				let size = 0;
+				while (at < msgs.length) {
+					const m = msgs[at]!;
 					const seq = this.nextSeq();
-					bySeq.set(seq, at + i);
-					this.sock.send(encodeXfrm({ ...m, seq, flags: m.flags | NLM_F_REQUEST | NLM_F_ACK }));
-				});
-				let pending = chunk.length;
-				while (pending > 0) {
+					const wire = encodeXfrm({ ...m, seq, flags: m.flags | NLM_F_REQUEST });
+					if (parts.length && size + wire.length > MAX_DATAGRAM) break;
+					bySeq.set(seq, at);
+					parts.push(wire);
+					size += wire.length;
+					at++;
+				}
+				// The last message of the datagram asks for the ACK that closes it.
+				const last = parts.length - 1;
+				parts[last]!.writeUInt16LE(parts[last]!.readUInt16LE(6) | NLM_F_ACK, 6);
+				const lastSeq = parts[last]!.readUInt32LE(8);
+				this.sock.send(parts.length === 1 ? parts[0]! : Buffer.concat(parts, size));
+				for (let done = false; !done;) {
 					for (const m of await this.read()) {
 						const i = bySeq.get(m.seq);
 						if (i === undefined || m.kind !== 'error') continue;
 						result[i] = -m.body.error;
-						bySeq.delete(m.seq);
-						pending--;
+						if (m.seq === lastSeq) done = true;
 					}
 				}
 			}

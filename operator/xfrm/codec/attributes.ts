@@ -8,7 +8,7 @@ import { encapCodec, type EncapTmpl } from './encap.js';
 import { XfrmDecodeError } from './errors.js';
 import { lifetimeCurCodec, type LifetimeCur } from './lifetimes.js';
 import { markCodec, type XfrmMark } from './mark.js';
-import { buildAttr, walkAttrs } from './netlink.js';
+import { buildAttr, copyOf, walkAttrs } from './netlink.js';
 import { decodeReplayEsn, encodeReplayEsn, replayCodec, type ReplayState, type ReplayStateEsn } from './replay.js';
 import { decodeStruct, encodeStruct, type StructCodec } from './struct.js';
 import { userTmplCodec, type UserTmpl } from './user-tmpl.js';
@@ -106,7 +106,7 @@ export function decodeAttrs(b: Buffer, off: number, end: number, family: number)
 			default: {
 				const name = u32ByType.get(type);
 				if (name) return { kind: name, value: u32(`XFRMA ${type}`, data) };
-				return { kind: 'raw', type, value: Buffer.from(data) };
+				return { kind: 'raw', type, value: copyOf(data) };
 			}
 		}
 	});

@@ -4,7 +4,7 @@ import { decodeAttrs, encodeAttrs, type XfrmAttr } from './attributes.js';
 import { aeventIdCodec, userMappingCodec, type AeventId, type UserMapping } from './aevent.js';
 import { AF_INET, NLMSG_DONE, NLMSG_ERROR, XFRM_MSG } from './constants.js';
 import { XfrmDecodeError } from './errors.js';
-import { align4, buildMessage, decodeError, NLMSG_HDRLEN, type NlHeader, type NlMessage } from './netlink.js';
+import { align4, buildMessage, copyOf, decodeError, NLMSG_HDRLEN, type NlHeader, type NlMessage } from './netlink.js';
 import { decodeStruct, encodeStruct, type StructCodec } from './struct.js';
 import { userPolexpireCodec, userpolicyIdCodec, userpolicyInfoCodec, type UserPolexpire, type UserpolicyId, type UserpolicyInfo } from './userpolicy-info.js';
 import { userExpireCodec, usersaFlushCodec, usersaIdCodec, usersaInfoCodec, type UserExpire, type UsersaFlush, type UsersaId, type UsersaInfo } from './usersa-info.js';
@@ -30,33 +30,36 @@ export type XfrmMessage =
 
 export type XfrmKind = XfrmMessage['kind'];
 
-/** Which body a message type carries. Dump requests (NLM_F_DUMP) may have an empty body. */
-function bodyFor(type: number): { kind: XfrmKind; codec: StructCodec<unknown> | null; family: (v: never) => number } | undefined {
-	const fam = <T>(f: (v: T) => number) => f as (v: never) => number;
-	switch (type) {
-		case XFRM_MSG.NEWSA: case XFRM_MSG.UPDSA:
-			return { kind: 'sa', codec: usersaInfoCodec, family: fam((v: UsersaInfo) => v.family) };
-		case XFRM_MSG.DELSA: case XFRM_MSG.GETSA:
-			return { kind: 'saId', codec: usersaIdCodec, family: fam((v: UsersaId) => v.family) };
-		case XFRM_MSG.NEWPOLICY: case XFRM_MSG.UPDPOLICY:
-			return { kind: 'policy', codec: userpolicyInfoCodec, family: fam((v: UserpolicyInfo) => v.sel.family) };
-		case XFRM_MSG.DELPOLICY: case XFRM_MSG.GETPOLICY:
-			return { kind: 'policyId', codec: userpolicyIdCodec, family: fam((v: UserpolicyId) => v.sel.family) };
-		case XFRM_MSG.FLUSHSA:
-			return { kind: 'flushSa', codec: usersaFlushCodec, family: () => AF_INET };
-		case XFRM_MSG.FLUSHPOLICY:
-			return { kind: 'flushPolicy', codec: null, family: () => AF_INET };
-		case XFRM_MSG.EXPIRE:
-			return { kind: 'expire', codec: userExpireCodec, family: fam((v: UserExpire) => v.state.family) };
-		case XFRM_MSG.POLEXPIRE:
-			return { kind: 'polexpire', codec: userPolexpireCodec, family: fam((v: UserPolexpire) => v.pol.sel.family) };
-		case XFRM_MSG.NEWAE: case XFRM_MSG.GETAE:
-			return { kind: 'aevent', codec: aeventIdCodec, family: fam((v: AeventId) => v.saId.family) };
-		case XFRM_MSG.MAPPING:
-			return { kind: 'mapping', codec: userMappingCodec, family: fam((v: UserMapping) => v.id.family) };
-		default:
-			return undefined;
-	}
+interface BodyKind {
+	kind: XfrmKind;
+	codec: StructCodec<unknown> | null;
+	/** the address family of a decoded body, which decides how attribute addresses read */
+	family: (v: never) => number;
+}
+
+const fam = <T>(f: (v: T) => number) => f as (v: never) => number;
+const sa: BodyKind = { kind: 'sa', codec: usersaInfoCodec, family: fam((v: UsersaInfo) => v.family) };
+const saId: BodyKind = { kind: 'saId', codec: usersaIdCodec, family: fam((v: UsersaId) => v.family) };
+const policy: BodyKind = { kind: 'policy', codec: userpolicyInfoCodec, family: fam((v: UserpolicyInfo) => v.sel.family) };
+const policyId: BodyKind = { kind: 'policyId', codec: userpolicyIdCodec, family: fam((v: UserpolicyId) => v.sel.family) };
+const aevent: BodyKind = { kind: 'aevent', codec: aeventIdCodec, family: fam((v: AeventId) => v.saId.family) };
+
+/** Which body each message type carries. Dump requests (NLM_F_DUMP) may have an empty body. */
+const BODIES = new Map<number, BodyKind>([
+	[XFRM_MSG.NEWSA, sa], [XFRM_MSG.UPDSA, sa],
+	[XFRM_MSG.DELSA, saId], [XFRM_MSG.GETSA, saId],
+	[XFRM_MSG.NEWPOLICY, policy], [XFRM_MSG.UPDPOLICY, policy],
+	[XFRM_MSG.DELPOLICY, policyId], [XFRM_MSG.GETPOLICY, policyId],
+	[XFRM_MSG.FLUSHSA, { kind: 'flushSa', codec: usersaFlushCodec, family: () => AF_INET }],
+	[XFRM_MSG.FLUSHPOLICY, { kind: 'flushPolicy', codec: null, family: () => AF_INET }],
+	[XFRM_MSG.EXPIRE, { kind: 'expire', codec: userExpireCodec, family: fam((v: UserExpire) => v.state.family) }],
+	[XFRM_MSG.POLEXPIRE, { kind: 'polexpire', codec: userPolexpireCodec, family: fam((v: UserPolexpire) => v.pol.sel.family) }],
+	[XFRM_MSG.NEWAE, aevent], [XFRM_MSG.GETAE, aevent],
+	[XFRM_MSG.MAPPING, { kind: 'mapping', codec: userMappingCodec, family: fam((v: UserMapping) => v.id.family) }],
+]);
+
+function bodyFor(type: number): BodyKind | undefined {
+	return BODIES.get(type);
 }
 
 /** {one netlink message} => the typed XFRM message; throws XfrmDecodeError on bad bytes */
@@ -66,7 +69,7 @@ export function decodeXfrm(m: NlMessage): XfrmMessage {
 	if (m.type === NLMSG_ERROR) return { ...h, kind: 'error', body: { error: decodeError(p) }, attrs: [] };
 	if (m.type === NLMSG_DONE) return { ...h, kind: 'done', body: null, attrs: [] };
 	const b = bodyFor(m.type);
-	if (!b) return { ...h, kind: 'other', body: Buffer.from(p), attrs: [] };
+	if (!b) return { ...h, kind: 'other', body: copyOf(p), attrs: [] };
 	if (!b.codec) return { ...h, kind: b.kind, body: null, attrs: decodeAttrs(p, 0, p.length, AF_INET) } as XfrmMessage;
 	if (p.length < b.codec.size) {
 		throw new XfrmDecodeError(b.codec.name, `message body ${p.length} bytes < ${b.codec.size}`);

@@ -96,3 +96,10 @@ export function decodeError(payload: Buffer): number {
 	if (payload.length < 4) throw new XfrmDecodeError('nlmsgerr', `${payload.length} bytes`);
 	return payload.readInt32LE(0);
 }
+
+/** A copy of b[start, end) in its own memory (Buffer.from on a view copies byte by byte). */
+export function copyOf(b: Buffer, start = 0, end = b.length): Buffer {
+	const out = Buffer.alloc(end - start);
+	b.copy(out, 0, start, end);
+	return out;
+}

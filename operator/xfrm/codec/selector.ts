@@ -62,8 +62,20 @@ export interface XfrmId {
 	proto: number;
 }
 
+const idCodecs = new Map<number, StructCodec<XfrmId>>();
+
 /** xfrm_id carries no family: the containing struct's family decides how daddr reads. */
 export function idCodec(family: number): StructCodec<XfrmId> {
+	let c = idCodecs.get(family);
+	if (!c) {
+		c = makeIdCodec(family);
+		// Families the kernel never sends (a fuzzer may) are not cached.
+		if (family === 2 || family === 10 || family === 0) idCodecs.set(family, c);
+	}
+	return c;
+}
+
+function makeIdCodec(family: number): StructCodec<XfrmId> {
 	return {
 		name: 'xfrm_id',
 		size: 24,
