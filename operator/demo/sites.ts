@@ -3,7 +3,9 @@
 // config) and gw-a (charon + esplane agent), and take each part down or restart it the way
 // the field does — SIGKILL, SIGTERM, delete. Everything started is stopped by down().
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import yaml from 'js-yaml';
+import type { IPsecTunnel } from '../api/ipsectunnel.js';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCharon, type Charon } from '../../test/helpers/charon.js';
@@ -26,6 +28,8 @@ export interface SitesOptions {
 	peerConf?: string;
 	/** scratch (tmpfs in UML) */
 	work: string;
+	/** edits the IPsecTunnel objects of the config (NAT address, lifetimes, encapsulation…) */
+	configure?: (tunnel: IPsecTunnel) => void;
 }
 
 export class TwoSites {
@@ -64,6 +68,7 @@ export class TwoSites {
 		rmSync(this.o.work, { recursive: true, force: true });
 		mkdirSync(this.o.work, { recursive: true });
 		cpSync(this.o.configDir ?? join(repo, 'examples'), this.configDir, { recursive: true });
+		if (this.o.configure) this.editConfig(this.o.configure);
 		execFileSync('sh', [join(repo, 'operator/demo/two-sites.sh'), 'up', this.o.prefix], {
 			stdio: 'ignore', env: { ...process.env, NAT: this.o.nat ? '1' : '0', GWA_DATAPLANE: this.o.dataplane },
 		});
@@ -74,6 +79,19 @@ export class TwoSites {
 		this.gwa = await startCharon({ ns: this.ns('ga'), dir: join(this.o.work, 'gw-a') });
 		this.#stops.push(() => this.gwa?.stop());
 		this.startAgent();
+	}
+
+	/** Rewrites every IPsecTunnel in the config directory through `edit` (the agent picks it up). */
+	editConfig(edit: (tunnel: IPsecTunnel) => void, file = 'site-to-site.yaml'): void {
+		const path = join(this.configDir, file);
+		const docs = yaml.loadAll(readFileSync(path, 'utf8')) as Array<Record<string, unknown>>;
+		for (const d of docs) if (d['kind'] === 'IPsecTunnel') edit(d as unknown as IPsecTunnel);
+		writeFileSync(path, docs.map(d => yaml.dump(d)).join('---\n'));
+	}
+
+	/** Removes a config file: the tunnels in it are deleted. */
+	removeConfig(file = 'site-to-site.yaml'): void {
+		rmSync(join(this.configDir, file));
 	}
 
 	/** (Re)starts the esplane agent on gw-a. */

@@ -1,7 +1,7 @@
 // Inside-the-guest half of an end-to-end scenario: builds the two sites (TwoSites), runs the
 // scenario body, records the facts it measured into $OUT/result.json, and always takes the
 // sites down. The ava file on the host asserts on those facts (see run.ts).
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TwoSites, type SitesOptions } from '../../operator/demo/sites.js';
 
@@ -33,4 +33,31 @@ export const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 export function countPackets(sites: TwoSites, ns: 'ga' | 'gb' | 'wan', file: string, filter: string): number {
 	const text = sites.exec(ns, ['sh', '-c', `tcpdump -nn -r ${file} '${filter}' 2>/dev/null | wc -l`]);
 	return Number(text.trim());
+}
+
+export interface Capture {
+	file: string;
+	/** stops tcpdump, waits until it has written everything, returns the file */
+	stop(): Promise<string>;
+}
+
+/** Starts tcpdump and returns once it is really listening (a fixed sleep loses packets on a busy machine). */
+export async function capture(sites: TwoSites, ns: 'ga' | 'gb' | 'wan', iface: string): Promise<Capture> {
+	const file = `${sites.o.work}/${iface}-${Date.now()}.pcap`;
+	const log = `${file}.log`;
+	const child = sites.spawnIn(ns, ['tcpdump', '-i', iface, '-nn', '-U', '-w', file], log);
+	const deadline = Date.now() + 10_000;
+	while (!(existsSync(log) && readFileSync(log, 'utf8').includes('listening on'))) {
+		if (Date.now() > deadline) throw new Error(`tcpdump on ${iface} did not start: ${existsSync(log) ? readFileSync(log, 'utf8') : ''}`);
+		await sleep(50);
+	}
+	return {
+		file,
+		stop: async () => {
+			const gone = new Promise<void>(r => child.once('exit', () => r()));
+			sites.exec(ns, ['pkill', '-INT', '-f', `tcpdump -i ${iface} -nn -U -w ${file}`]);
+			await gone;
+			return file;
+		},
+	};
 }

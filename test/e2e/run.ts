@@ -11,8 +11,9 @@ export interface ScenarioResult {
 	explain: string;
 }
 
-export async function runScenario(name: string, timeoutMs = 180_000): Promise<ScenarioResult> {
-	const env = { ESPLANE_E2E_DATAPLANE: process.env['ESPLANE_E2E_DATAPLANE'] ?? 'kernel' };
+export async function runScenario(name: string, opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<ScenarioResult> {
+	const timeoutMs = opts.timeoutMs ?? 180_000;
+	const env = { ESPLANE_E2E_DATAPLANE: process.env['ESPLANE_E2E_DATAPLANE'] ?? 'kernel', ...opts.env };
 	const r = await runInUml(`exec node --import tsx test/e2e/${name}.guest.ts`, { env, timeoutMs, memMB: 1024 });
 	const file = join(r.outDir, 'result.json');
 	const facts = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};

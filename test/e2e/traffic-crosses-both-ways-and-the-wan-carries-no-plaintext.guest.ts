@@ -2,13 +2,11 @@
 //   host-a 10.1.0.2 ─ gw-a [charon + esplane agent] ══ wan (bridge) ══ gw-b [charon + Linux ESP] ─ host-b 10.2.0.2
 // A capture in the middle of the wan (no endpoint there) runs while ICMP, TCP and UDP cross
 // in both directions.
-import { countPackets, scenario, sleep } from './guest.js';
+import { capture, countPackets, scenario, sleep } from './guest.js';
 
 await scenario('traffic', {}, async (sites, facts) => {
 	await sites.waitEstablished(1);
-	const cap = `${sites.o.work}/wan.pcap`;
-	sites.spawnIn('wan', ['tcpdump', '-i', `${sites.o.prefix}-wa0`, '-nn', '-U', '-w', cap]);
-	await sleep(500);
+	const wire = await capture(sites, 'wan', `${sites.o.prefix}-wa0`);
 
 	// ICMP both ways.
 	facts['pingAtoB'] = /, 0% packet loss/.test(sites.exec('ha', ['ping', '-c', '3', '-i', '0.2', '-W', '2', '10.2.0.2']));
@@ -24,9 +22,7 @@ await scenario('traffic', {}, async (sites, facts) => {
 	facts['tcpBtoA'] = iperf(['-R']).end.sum_received?.bytes ?? 0;
 	facts['udpAtoB'] = iperf(['-u', '-b', '10M']).end.sum?.bytes ?? 0;
 	facts['udpBtoA'] = iperf(['-u', '-b', '10M', '-R']).end.sum?.bytes ?? 0;
-	await sleep(500);
-	sites.exec('wan', ['pkill', '-INT', '-f', `tcpdump -i ${sites.o.prefix}-wa0`]);
-	await sleep(500);
+	const cap = await wire.stop();
 
 	facts['espPackets'] = countPackets(sites, 'wan', cap, 'esp or (udp port 4500 and udp[8:4] != 0)');
 	// Inner addresses must never be visible on the wan: that would be a protected flow in clear.
