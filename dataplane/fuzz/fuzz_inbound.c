@@ -18,6 +18,7 @@
 
 static const uint8_t gcm_key[20] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 0xa, 0xb, 0xc, 0xd };
 static void *seal_sess;
+static uint8_t seal_dev;
 
 static void addr(struct esp_dp_addr *a, const char *text4, const uint8_t *v6, uint8_t plen)
 {
@@ -85,7 +86,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	x.aead.iv.length = 12;
 	x.aead.digest_length = 16;
 	x.aead.aad_length = 8;
-	seal_sess = crypto_session_create(&x);
+	seal_sess = crypto_session_create(&x, &seal_dev);
 	if (!seal_sess)
 		abort();
 	return 0;
@@ -142,7 +143,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct rte_crypto_sym_vec vec = { .num = 1, .src_sgl = &sgl, .iv = &ivp, .digest = &dig, .aad = &aadp,
 						  .status = &st };
 		union rte_crypto_sym_ofs ofs = { .raw = 0 };
-		crypto_process(seal_sess, ofs, &vec);
+		crypto_process(seal_dev, seal_sess, ofs, &vec);
 	} else if (mode == 2) {
 		frame_v4(m, IPPROTO_ESP, (uint16_t)(4 + size));
 		uint32_t spi = rte_cpu_to_be_32(0x5001);

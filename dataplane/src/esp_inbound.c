@@ -88,7 +88,7 @@ static uint16_t esp_inbound_tunnel(struct sa *sa, struct worker *w, struct rte_m
 
 	struct rte_crypto_sym_vec vec = { .num = nop, .src_sgl = w->sgl, .iv = w->iv,
 					  .digest = w->digest, .aad = w->aad, .status = w->status };
-	crypto_process(sa->sess, sa->ofs, &vec);
+	crypto_process(sa->dev, sa->sess, sa->ofs, &vec);
 	uint64_t now = (uint64_t)time(NULL);
 	for (uint16_t k = 0; k < nop; k++) {
 		uint16_t i = op_pkt[k];

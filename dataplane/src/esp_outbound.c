@@ -145,7 +145,7 @@ static uint16_t esp_outbound_tunnel(struct sa *sa, struct worker *w, struct rte_
 	if (nop) {
 		struct rte_crypto_sym_vec vec = { .num = nop, .src_sgl = w->sgl, .iv = w->iv,
 						  .digest = w->digest, .aad = w->aad, .status = w->status };
-		crypto_process(sa->sess, sa->ofs, &vec);
+		crypto_process(sa->dev, sa->sess, sa->ofs, &vec);
 		for (uint16_t k = 0; k < nop; k++) {
 			struct rte_mbuf *m = pkts[op_pkt[k]];
 			if (w->status[k] != 0) {

@@ -41,10 +41,11 @@ const struct alg *alg_find(const char *name, enum alg_kind kind);
 
 /* ---- crypto.c ---- */
 int crypto_init(void);
-void *crypto_session_create(struct rte_crypto_sym_xform *xform);
-void crypto_session_free(void *sess);
-/* {session, ofs, vec} => number of ops that succeeded; status[] per op (0 ok, EBADMSG bad ICV) */
-uint32_t crypto_process(void *sess, union rte_crypto_sym_ofs ofs, struct rte_crypto_sym_vec *vec);
+/* {xform} => a session on the device that suits it (*dev says which), NULL if refused */
+void *crypto_session_create(struct rte_crypto_sym_xform *xform, uint8_t *dev);
+void crypto_session_free(uint8_t dev, void *sess);
+/* {dev, session, ofs, vec} => number of ops that succeeded; status[] per op (0 ok, EBADMSG bad ICV) */
+uint32_t crypto_process(uint8_t dev, void *sess, union rte_crypto_sym_ofs ofs, struct rte_crypto_sym_vec *vec);
 
 /* ---- replay.c: RFC 6479-style sliding window over 64-bit sequence numbers ---- */
 struct replay {
@@ -86,6 +87,7 @@ struct sa {
 	sa_process_fn process;
 	struct sa_runtime *rt;
 	void *sess;
+	uint8_t dev;		/* crypto device of sess */
 	union rte_crypto_sym_ofs ofs;
 	uint32_t spi_be;
 	uint8_t dir, esn, aead, outer_family;

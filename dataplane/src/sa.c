@@ -87,7 +87,7 @@ static void *make_session(struct sa *sa, const struct esp_dp_sa *c)
 		aead.aead.iv.length = 12;
 		aead.aead.digest_length = sa->icv_len;
 		aead.aead.aad_length = sa->aad_len;
-		sess = crypto_session_create(&aead);
+		sess = crypto_session_create(&aead, &sa->dev);
 	} else {
 		const struct alg *e = alg_find(c->enc, ALG_CIPHER), *a = alg_find(c->auth, ALG_AUTH);
 		memcpy(key, c->enc_key, c->enc_key_len);
@@ -108,7 +108,7 @@ static void *make_session(struct sa *sa, const struct esp_dp_sa *c)
 			cipher.next = &auth;
 		else
 			auth.next = &cipher;
-		sess = crypto_session_create(out ? &cipher : &auth);
+		sess = crypto_session_create(out ? &cipher : &auth, &sa->dev);
 	}
 	explicit_bzero(key, sizeof(key));
 	return sess;
@@ -216,7 +216,7 @@ void sa_free(struct sa *sa)
 {
 	if (!sa)
 		return;
-	crypto_session_free(sa->sess);
+	crypto_session_free(sa->dev, sa->sess);
 	if (!sa->rt_shared) {
 		rte_free(sa->rt->replay);
 		rte_free(sa->rt);
