@@ -37,12 +37,12 @@ export interface IntegrityAlgorithm {
 export type Algorithm = AeadAlgorithm | CipherAlgorithm | IntegrityAlgorithm;
 
 export const AEAD_ALGORITHMS: readonly AeadAlgorithm[] = [
-	{ kind: 'aead', xfrmName: 'rfc4106(gcm(aes))', dpdk: 'RTE_CRYPTO_AEAD_AES_GCM', keyBits: [128, 192, 256], saltBits: 32, icvBits: [64, 96, 128] },
+	{ kind: 'aead', xfrmName: 'rfc4106(gcm(aes))', dpdk: 'RTE_CRYPTO_AEAD_AES_GCM', keyBits: [128, 256], saltBits: 32, icvBits: [128] },
 	{ kind: 'aead', xfrmName: 'rfc7539esp(chacha20,poly1305)', dpdk: 'RTE_CRYPTO_AEAD_CHACHA20_POLY1305', keyBits: [256], saltBits: 32, icvBits: [128] },
 ];
 
 export const CIPHER_ALGORITHMS: readonly CipherAlgorithm[] = [
-	{ kind: 'enc', xfrmName: 'cbc(aes)', dpdk: 'RTE_CRYPTO_CIPHER_AES_CBC', keyBits: [128, 192, 256] },
+	{ kind: 'enc', xfrmName: 'cbc(aes)', dpdk: 'RTE_CRYPTO_CIPHER_AES_CBC', keyBits: [128, 256] },
 ];
 
 export const INTEGRITY_ALGORITHMS: readonly IntegrityAlgorithm[] = [
@@ -74,9 +74,9 @@ function cbc(keyBits: number, integ: 'sha1' | 'sha256'): EspProposal {
 }
 
 export const ESP_PROPOSALS: readonly EspProposal[] = [
-	...[128, 192, 256].flatMap(bits => [gcm(bits, 16), gcm(bits, 12), gcm(bits, 8)]),
+	...[128, 256].map(bits => gcm(bits, 16)),
 	{ keyword: 'chacha20poly1305', aead: { xfrmName: 'rfc7539esp(chacha20,poly1305)', keyBits: 256, icvBits: 128 } },
-	...[128, 192, 256].flatMap(bits => [cbc(bits, 'sha1'), cbc(bits, 'sha256')]),
+	...[128, 256].flatMap(bits => [cbc(bits, 'sha1'), cbc(bits, 'sha256')]),
 ];
 
 export function aeadByXfrmName(name: string): AeadAlgorithm | undefined {

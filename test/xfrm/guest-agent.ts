@@ -5,6 +5,8 @@
 //   {"cmd":"traffic","spi","dir","dst","packets","size"} => {"ok":true}
 //   {"cmd":"writeback"}                               => {"ok":true, "written": n}
 // First line out: {"ready":true, "ms": <start-to-synced time>}.
+// DATAPLANE=koffi: the real dataplane (libesplane-dp through operator/dataplane/binding.ts)
+// instead of the fake; "state" then reads SAs back through the binding (keys and counters).
 import { createInterface } from 'node:readline';
 import { createLogger } from '../../operator/log/index.js';
 import { XfrmWriteback } from '../../operator/agent/writeback.js';
@@ -12,12 +14,18 @@ import { netlinkKernel } from '../../operator/agent/xfrm-kernel.js';
 import { localAddressCheck } from '../../operator/agent/xfrm-local.js';
 import { XfrmMirror } from '../../operator/agent/xfrm-mirror.js';
 import { FakeDataplane } from './fake-dataplane.js';
+import { KoffiDataplane } from '../../operator/dataplane/binding.js';
+import type { DataplaneControl } from '../../operator/dataplane/control.js';
 
 const json = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x instanceof Uint32Array ? [...x] : x));
 const say = (v: unknown) => process.stdout.write(json(v) + '\n');
 
 const log = createLogger('guest-agent', { level: (process.env['AGENT_LOG'] as 'info' | undefined) ?? 'warn', destination: process.stderr });
-const dp = new FakeDataplane();
+const real = process.env['DATAPLANE'] === 'koffi'
+	? KoffiDataplane.start({ eal: ['-l', '0', '--no-pci', '--no-huge', '-m', '256', '--no-shconf', '--no-telemetry', '--file-prefix', `espxf${process.pid}`], logPath: `/tmp/espxf-dp-${process.pid}.log` })
+	: undefined;
+const fake = real ? undefined : new FakeDataplane();
+const dp: DataplaneControl = real ?? fake!;
 const kernel = netlinkKernel();
 const mirror = new XfrmMirror({ dataplane: dp, kernel, log, isLocal: localAddressCheck() });
 const writeback = new XfrmWriteback({ mirror, dataplane: dp, kernel, log, intervalMs: Number(process.env['WRITEBACK_MS'] ?? 1000) });
@@ -31,9 +39,10 @@ for await (const line of createInterface({ input: process.stdin })) {
 	const c = JSON.parse(line) as { cmd: string; spi?: string; dir?: 'in' | 'out'; dst?: string; packets?: number; size?: number };
 	if (c.cmd === 'state') {
 		await mirror.settled();
-		say({ state: { sas: [...dp.sas.values()], spd: dp.spd, counters: dp.saCounters(), unprogrammable: mirror.unprogrammable(), stats: mirror.stats } });
+		say({ state: { sas: fake ? [...fake.sas.values()] : dp.listSas(), spd: fake?.spd, counters: dp.saCounters(), unprogrammable: mirror.unprogrammable(), stats: mirror.stats } });
 	} else if (c.cmd === 'traffic') {
-		dp.traffic({ spi: c.spi as `0x${string}`, dir: c.dir ?? 'out', dst: c.dst ?? '' }, c.packets ?? 1, c.size ?? 100);
+		if (!fake) throw new Error('traffic needs the fake dataplane');
+		fake.traffic({ spi: c.spi as `0x${string}`, dir: c.dir ?? 'out', dst: c.dst ?? '' }, c.packets ?? 1, c.size ?? 100);
 		say({ ok: true });
 	} else if (c.cmd === 'writeback') {
 		const before = writeback.stats.written;
@@ -44,4 +53,5 @@ for await (const line of createInterface({ input: process.stdin })) {
 await writeback.stop();
 await mirror.stop();
 kernel.close();
+real?.shutdown();
 process.exit(0);

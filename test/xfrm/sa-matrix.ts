@@ -32,17 +32,13 @@ const cbc = (spi: `0x${string}`, dir: 'in' | 'out', keyBytes: number, integ: 'sh
 
 export const SA_MATRIX: MatrixSa[] = [
 	gcm('0x1001', 'out', 16, 128, '01'),
-	gcm('0x1002', 'out', 24, 128, '02'),
 	gcm('0x1003', 'out', 32, 128, '03'),
-	gcm('0x1004', 'out', 16, 96, '04'),
-	gcm('0x1005', 'out', 32, 64, '05'),
 	{
 		args: `${v4out('0x1006')} aead 'rfc7539esp(chacha20,poly1305)' ${hex('06', 36)} 128`,
 		expect: { ...base('0x1006', 'out'), aead: { name: 'rfc7539esp(chacha20,poly1305)', key: hex('06', 36), icvBits: 128 } },
 	},
 	cbc('0x1007', 'out', 16, 'sha1', '07'),
 	cbc('0x1008', 'out', 32, 'sha256', '08'),
-	cbc('0x1009', 'out', 24, 'sha256', '09'),
 	{
 		args: `${v4out('0x100a')} aead 'rfc4106(gcm(aes))' ${hex('0a', 20)} 128 flag esn replay-window 256`,
 		expect: { ...base('0x100a', 'out'), aead: { name: 'rfc4106(gcm(aes))', key: hex('0a', 20), icvBits: 128 }, esn: true, replayWindow: 256 },
@@ -75,4 +71,8 @@ export const SA_MATRIX: MatrixSa[] = [
 	{ args: `${v4out('0x4003')} aead 'rfc4309(ccm(aes))' ${hex('43', 19)} 128`, expect: { reason: /unsupported AEAD algorithm rfc4309\(ccm\(aes\)\)/ } },
 	{ args: `${v4out('0x4004').replace('mode tunnel', 'mode transport')} aead 'rfc4106(gcm(aes))' ${hex('44', 20)} 128`, expect: { reason: /mode 0 is not tunnel/ } },
 	{ args: `${v4out('0x4005')} aead 'rfc4106(gcm(aes))' ${hex('45', 20)} 128 tfcpad 64`, expect: { reason: /TFC padding/ } },
+	{ args: `${v4out('0x4006')} aead 'rfc4106(gcm(aes))' ${hex('46', 28)} 128`, expect: { reason: /key length 224 bits/ } },
+	{ args: `${v4out('0x4007')} aead 'rfc4106(gcm(aes))' ${hex('47', 20)} 96`, expect: { reason: /ICV length 96 bits/ } },
+	{ args: `${v4out('0x4008')} aead 'rfc4106(gcm(aes))' ${hex('48', 36)} 64`, expect: { reason: /ICV length 64 bits/ } },
+	{ args: `${v4out('0x4009')} enc 'cbc(aes)' ${hex('49', 24)} auth-trunc 'hmac(sha256)' ${hex('5a', 32)} 128`, expect: { reason: /cbc\(aes\) key length 192 bits/ } },
 ];
