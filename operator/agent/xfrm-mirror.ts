@@ -45,6 +45,8 @@ export interface XfrmMirrorOptions extends SaContext {
 	seqMargin?: bigint;
 	/** full re-dump period (anti-entropy); default 60 s, 0 = never */
 	resyncIntervalMs?: number;
+	/** called when the dataplane equals the kernel again, with the seconds since the first change (metrics) */
+	onSynced?: (lagSeconds: number) => void;
 }
 
 export interface MirrorStats {
@@ -85,6 +87,8 @@ export class XfrmMirror {
 	private sub: { stop(): Promise<void> } | undefined;
 	private timer: NodeJS.Timeout | undefined;
 	private lastError: unknown;
+	/** when the first change not yet in the dataplane was seen */
+	private dirtySince: number | undefined;
 
 	constructor(opts: XfrmMirrorOptions) {
 		this.o = opts;
@@ -166,6 +170,7 @@ export class XfrmMirror {
 	}
 
 	private schedule(): void {
+		this.dirtySince ??= performance.now();
 		this.dirty = true;
 		this.running ??= this.loop().finally(() => { this.running = undefined; });
 	}
@@ -184,6 +189,10 @@ export class XfrmMirror {
 				await this.reconcile();
 				this.stats.lastReconcileMs = performance.now() - t;
 				this.lastError = undefined;
+				if (!this.dirty && this.dirtySince !== undefined) {
+					this.o.onSynced?.((performance.now() - this.dirtySince) / 1000);
+					this.dirtySince = undefined;
+				}
 			} catch (e) {
 				this.lastError = e;
 				this.o.log.error({ err: e }, 'xfrm mirror reconcile failed, retrying');

@@ -9,10 +9,7 @@
 // instead of the fake; "state" then reads SAs back through the binding (keys and counters).
 import { createInterface } from 'node:readline';
 import { createLogger } from '../../operator/log/index.js';
-import { XfrmWriteback } from '../../operator/agent/writeback.js';
-import { netlinkKernel } from '../../operator/agent/xfrm-kernel.js';
-import { localAddressCheck } from '../../operator/agent/xfrm-local.js';
-import { XfrmMirror } from '../../operator/agent/xfrm-mirror.js';
+import { startXfrmAgent } from '../../operator/agent/xfrm-agent.js';
 import { FakeDataplane } from './fake-dataplane.js';
 import { KoffiDataplane } from '../../operator/dataplane/binding.js';
 import type { DataplaneControl } from '../../operator/dataplane/control.js';
@@ -26,12 +23,9 @@ const real = process.env['DATAPLANE'] === 'koffi'
 	: undefined;
 const fake = real ? undefined : new FakeDataplane();
 const dp: DataplaneControl = real ?? fake!;
-const kernel = netlinkKernel();
-const mirror = new XfrmMirror({ dataplane: dp, kernel, log, isLocal: localAddressCheck() });
-const writeback = new XfrmWriteback({ mirror, dataplane: dp, kernel, log, intervalMs: Number(process.env['WRITEBACK_MS'] ?? 1000) });
 const t0 = performance.now();
-await mirror.start();
-writeback.start();
+const lags: number[] = [];
+const { mirror, writeback, stop } = await startXfrmAgent({ dataplane: dp, log, writebackIntervalMs: Number(process.env['WRITEBACK_MS'] ?? 1000), onSynced: s => lags.push(s) });
 say({ ready: true, ms: performance.now() - t0 });
 
 for await (const line of createInterface({ input: process.stdin })) {
@@ -39,7 +33,7 @@ for await (const line of createInterface({ input: process.stdin })) {
 	const c = JSON.parse(line) as { cmd: string; spi?: string; dir?: 'in' | 'out'; dst?: string; packets?: number; size?: number };
 	if (c.cmd === 'state') {
 		await mirror.settled();
-		say({ state: { sas: fake ? [...fake.sas.values()] : dp.listSas(), spd: fake?.spd, counters: dp.saCounters(), unprogrammable: mirror.unprogrammable(), stats: mirror.stats } });
+		say({ state: { lags: lags.length, sas: fake ? [...fake.sas.values()] : dp.listSas(), spd: fake?.spd, counters: dp.saCounters(), unprogrammable: mirror.unprogrammable(), stats: mirror.stats } });
 	} else if (c.cmd === 'traffic') {
 		if (!fake) throw new Error('traffic needs the fake dataplane');
 		fake.traffic({ spi: c.spi as `0x${string}`, dir: c.dir ?? 'out', dst: c.dst ?? '' }, c.packets ?? 1, c.size ?? 100);
@@ -50,8 +44,6 @@ for await (const line of createInterface({ input: process.stdin })) {
 		say({ ok: true, written: writeback.stats.written - before });
 	}
 }
-await writeback.stop();
-await mirror.stop();
-kernel.close();
+await stop();
 real?.shutdown();
 process.exit(0);
