@@ -65,7 +65,7 @@ export class Operator {
 	#resync: NodeJS.Timeout | undefined;
 	#running = false;
 	#wasLeading = false;
-	readonly stats = { reconciles: 0, failures: 0, statusWrites: 0, metadataWrites: 0 };
+	readonly stats = { reconciles: 0, failures: 0, conflicts: 0, statusWrites: 0, metadataWrites: 0 };
 
 	constructor(options: OperatorOptions) {
 		this.#o = options;
@@ -174,6 +174,7 @@ export class Operator {
 			);
 			const result = metrics ? await metrics.timeReconcile('ipsectunnel', reconcile, (r) => (r.failed ? 'error' : r.requeueAfterMs !== undefined ? 'requeue' : 'success')) : await reconcile();
 			if (result.failed) this.stats.failures += 1;
+			if (result.conflict) this.stats.conflicts += 1;
 			for (const w of result.wrote ?? []) this.stats[w === 'status' ? 'statusWrites' : 'metadataWrites'] += 1;
 			return result;
 		});

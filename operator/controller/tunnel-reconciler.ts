@@ -1,11 +1,11 @@
 // Applies planTunnel's answer for one tunnel: metadata first (finalizer and node label, in one
-// JSON patch guarded by a `test` of the resourceVersion), then the status fields that differ
+// merge patch with the resourceVersion as precondition), then the status fields that differ
 // (one merge patch with the resourceVersion as precondition), then the Events. Any conflict
 // means the cache was behind: the key is retried shortly and planned again from fresh state.
 import { isDeepStrictEqual } from 'node:util';
 import type { V1Secret } from '@kubernetes/client-node';
 import type { IPsecTunnel, IPsecTunnelStatus } from '../api/ipsectunnel.js';
-import type { JsonPatchOp, KubeApi } from '../k8s/client.js';
+import type { KubeApi } from '../k8s/client.js';
 import { toKubeApiError } from '../k8s/errors.js';
 import type { EventRecorder } from '../k8s/events.js';
 import type { AgentHeartbeat, NodeView } from './gateway.js';
@@ -20,31 +20,30 @@ export interface ReconcilerDeps {
 	heartbeats: () => ReadonlyMap<string, AgentHeartbeat>;
 	events: EventRecorder;
 	now?: () => Date;
-	log?: { info: (o: object, m: string) => void; warn: (o: object, m: string) => void };
+	log?: { info: (o: object, m: string) => void; warn: (o: object, m: string) => void; debug?: (o: object, m: string) => void };
 }
 
 export interface ReconcileResult {
 	requeueAfterMs?: number;
 	failed?: boolean;
+	/** The write lost an optimistic-concurrency race (409). */
+	conflict?: boolean;
 	/** What was written, for metrics and tests. */
 	wrote?: ('metadata' | 'status')[];
 }
 
-const escape = (s: string): string => s.replace(/~/g, '~0').replace(/\//g, '~1');
-
-export function metadataOps(t: IPsecTunnel, plan: Plan): JsonPatchOp[] {
-	const ops: JsonPatchOp[] = [];
+/**
+ * The metadata merge patch (finalizers, the node label) planTunnel asks for, carrying the
+ * resourceVersion it was planned from, so the API server refuses it (409) if the object moved.
+ */
+export function metadataPatch(t: IPsecTunnel, plan: Plan): Record<string, unknown> | undefined {
+	const metadata: Record<string, unknown> = {};
 	const finalizers = t.metadata.finalizers ?? [];
-	if (plan.finalizer === 'add') ops.push(t.metadata.finalizers ? { op: 'add', path: '/metadata/finalizers/-', value: FINALIZER } : { op: 'add', path: '/metadata/finalizers', value: [FINALIZER] });
-	if (plan.finalizer === 'release') ops.push({ op: 'replace', path: '/metadata/finalizers', value: finalizers.filter((f) => f !== FINALIZER) });
-	const current = t.metadata.labels?.[NODE_LABEL];
-	if (plan.finalizer !== 'release' && current !== plan.nodeLabel) {
-		const path = `/metadata/labels/${escape(NODE_LABEL)}`;
-		if (plan.nodeLabel === undefined) ops.push({ op: 'remove', path });
-		else if (!t.metadata.labels) ops.push({ op: 'add', path: '/metadata/labels', value: { [NODE_LABEL]: plan.nodeLabel } });
-		else ops.push({ op: current === undefined ? 'add' : 'replace', path, value: plan.nodeLabel });
-	}
-	return ops.length === 0 ? ops : [{ op: 'test', path: '/metadata/resourceVersion', value: t.metadata.resourceVersion }, ...ops];
+	if (plan.finalizer === 'add') metadata.finalizers = [...finalizers, FINALIZER];
+	if (plan.finalizer === 'release') metadata.finalizers = finalizers.filter((f) => f !== FINALIZER);
+	if (plan.finalizer !== 'release' && t.metadata.labels?.[NODE_LABEL] !== plan.nodeLabel) metadata.labels = { [NODE_LABEL]: plan.nodeLabel ?? null };
+	if (Object.keys(metadata).length === 0) return undefined;
+	return { metadata: { ...metadata, resourceVersion: t.metadata.resourceVersion } };
 }
 
 /** The merge patch that turns `current` into `desired` at the top level of status (null clears). */
@@ -65,9 +64,9 @@ export async function reconcileTunnel(deps: ReconcilerDeps, key: string): Promis
 	const plan = planTunnel({ tunnel: t, secret: deps.secret, nodes: deps.nodes(), heartbeats: deps.heartbeats(), now: deps.now?.() ?? new Date() });
 	const wrote: ('metadata' | 'status')[] = [];
 	try {
-		const ops = metadataOps(t, plan);
-		if (ops.length > 0) {
-			const patched = await deps.api.jsonPatchTunnel(namespace, name, ops);
+		const meta = metadataPatch(t, plan);
+		if (meta) {
+			const patched = await deps.api.mergePatchTunnel(namespace, name, meta);
 			wrote.push('metadata');
 			if (plan.finalizer === 'release') {
 				for (const e of plan.events) deps.events.record(t, e.type, e.reason, e.message);
@@ -83,8 +82,13 @@ export async function reconcileTunnel(deps: ReconcilerDeps, key: string): Promis
 	} catch (err) {
 		const e = toKubeApiError(err);
 		if (e.code === 404) return { wrote };
-		// 409 (conflict) and 422 from a failed `test` op both mean "the cache was behind".
-		deps.log?.[e.code === 409 || e.code === 422 ? 'info' : 'warn']({ key, code: e.code, reason: e.reason, err: e.message }, 'tunnel write failed, retrying');
+		// 409 means "the cache was behind": the watch is about to deliver the newer object, which
+		// queues this key again. Not a failure, so no growing backoff; the requeue is a safety net.
+		if (e.code === 409) {
+			deps.log?.debug?.({ key, code: e.code }, 'tunnel changed under us, planning again');
+			return { requeueAfterMs: 1000, conflict: true, wrote };
+		}
+		deps.log?.warn({ key, code: e.code, reason: e.reason, err: e.message }, 'tunnel write failed, retrying');
 		return { failed: true, wrote };
 	}
 	for (const e of plan.events) deps.events.record(t, e.type, e.reason, e.message);

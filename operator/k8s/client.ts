@@ -24,8 +24,10 @@ export interface KubeApi {
 	getTunnel(namespace: string, name: string): Promise<IPsecTunnel>;
 	/** Merge-patch the status subresource; with `resourceVersion` the write fails with 409 if the object moved on. */
 	patchTunnelStatus(namespace: string, name: string, status: Partial<IPsecTunnelStatus> | null, resourceVersion?: string): Promise<IPsecTunnel>;
-	/** JSON-patch the main resource (finalizers, labels); callers put a `test` op first to make it conflict-safe. */
+	/** JSON-patch the main resource; a `test` op first makes it conflict-safe. */
 	jsonPatchTunnel(namespace: string, name: string, ops: JsonPatchOp[]): Promise<IPsecTunnel>;
+	/** Merge-patch the main resource (finalizers, labels); `metadata.resourceVersion` in the patch is a precondition (409). */
+	mergePatchTunnel(namespace: string, name: string, patch: Record<string, unknown>): Promise<IPsecTunnel>;
 	getSecret(namespace: string, name: string): Promise<V1Secret>;
 	listSecrets(namespace?: string): Promise<KubeList<V1Secret>>;
 	listNodes(labelSelector?: string): Promise<KubeList<V1Node>>;
@@ -68,6 +70,7 @@ export function kubeApi(kubeConfig: KubeConfig): KubeApi {
 					merge,
 				),
 			),
+		mergePatchTunnel: (namespace, name, patch) => call(() => custom.patchNamespacedCustomObject({ ...crd, namespace, name, body: patch }, merge)),
 		jsonPatchTunnel: (namespace, name, ops) => call(() => custom.patchNamespacedCustomObject({ ...crd, namespace, name, body: ops }, json)),
 		getSecret: (namespace, name) => call(() => core.readNamespacedSecret({ namespace, name })),
 		listSecrets: (namespace) => call(() => (namespace ? core.listNamespacedSecret({ namespace }) : core.listSecretForAllNamespaces())),
