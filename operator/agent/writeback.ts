@@ -68,11 +68,13 @@ export class XfrmWriteback {
 			return;
 		}
 		const live = new Set<string>();
+		const liveSas = new Set<string>();
 		for (const c of counters) {
 			const k = dpKey(c.spi, c.dir, c.dst);
 			live.add(k);
 			const ds = this.o.mirror.lookup(k);
 			if (!ds) continue;
+			liveSas.add(ds.entry.key);
 			const sig = `${c.packets}|${c.bytes}|${c.seq}|${c.lastUsed}|${c.replayBitmap?.join(',') ?? ''}`;
 			const before = this.last.get(k);
 			this.last.set(k, sig);
@@ -98,6 +100,7 @@ export class XfrmWriteback {
 			}
 		}
 		for (const k of this.last.keys()) if (!live.has(k)) this.last.delete(k);
+		for (const k of this.expired.keys()) if (!liveSas.has(k)) this.expired.delete(k);
 		if (!msgs.length) return;
 		const errs = await this.o.kernel.batch(msgs);
 		errs.forEach((errno, i) => {

@@ -30,7 +30,7 @@ export class XfrmClient {
 	private seq = Math.floor(Math.random() * 0x7fffffff);
 	private chain: Promise<unknown> = Promise.resolve();
 
-	constructor(sock?: XfrmSocket) {
+	constructor(sock?: XfrmSocket, private readonly timeoutMs = 30_000) {
 		this.sock = sock ?? new XfrmSocket();
 	}
 
@@ -106,12 +106,17 @@ export class XfrmClient {
 		this.sock.close();
 	}
 
+	/** The next answers; throws when the kernel dropped some (ENOBUFS) or said nothing for timeoutMs. */
 	private async read(): Promise<XfrmMessage[]> {
+		const deadline = Date.now() + this.timeoutMs;
 		for (;;) {
-			const { datagrams } = this.sock.receive();
+			const { datagrams, overrun } = this.sock.receive();
+			// Lost answers cannot be waited for: fail the request, the caller looks again.
+			if (overrun) throw new XfrmRequestError('read (answers lost)', 105);
 			if (datagrams.length) return datagrams.flatMap(d => splitMessages(d).map(decodeXfrm));
-			if (this.sock.isClosed) throw new XfrmRequestError('read', 9);
-			await this.sock.waitReadable(1000);
+			if (this.sock.isClosed) throw new XfrmRequestError('read (socket closed)', 9);
+			if (Date.now() > deadline) throw new XfrmRequestError(`read (no answer in ${this.timeoutMs} ms)`, 110);
+			await this.sock.waitReadable(250);
 		}
 	}
 
