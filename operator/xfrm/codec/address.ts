@@ -6,7 +6,11 @@ export const ADDRESS_SIZE = 16;
 
 /** Formats 16 bytes as the family's text form. Other families: "" when zero, else hex (kept for round trips). */
 export function formatAddress(b: Uint8Array, off: number, family: number): string {
-	if (family === AF_INET) return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
+	if (family === AF_INET) {
+		const a = b[off] ?? 0, c = b[off + 1] ?? 0, d = b[off + 2] ?? 0, e = b[off + 3] ?? 0;
+		// Selectors of SAs are mostly 0.0.0.0: no string to build.
+		return (a | c | d | e) === 0 ? '0.0.0.0' : `${a}.${c}.${d}.${e}`;
+	}
 	if (family === AF_INET6) return formatIpv6(b.subarray(off, off + 16));
 	let zero = true;
 	for (let i = 0; i < 16; i++) if (b[off + i] !== 0) zero = false;

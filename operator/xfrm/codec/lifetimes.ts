@@ -16,6 +16,14 @@ export interface LifetimeCfg {
 	hardUseExpiresSeconds: bigint;
 }
 
+/** A u64, without allocating a BigInt for the two values the kernel mostly sends: 0 and "no limit". */
+export function readU64(b: Buffer, off: number): bigint {
+	const lo = b.readUInt32LE(off), hi = b.readUInt32LE(off + 4);
+	if (hi === 0) return lo === 0 ? 0n : BigInt(lo);
+	if (hi === 0xffffffff && lo === 0xffffffff) return XFRM_INF;
+	return (BigInt(hi) << 32n) | BigInt(lo);
+}
+
 const cfgFields = ['softByteLimit', 'hardByteLimit', 'softPacketLimit', 'hardPacketLimit',
 	'softAddExpiresSeconds', 'hardAddExpiresSeconds', 'softUseExpiresSeconds', 'hardUseExpiresSeconds'] as const;
 
@@ -24,7 +32,7 @@ export const lifetimeCfgCodec: StructCodec<LifetimeCfg> = {
 	size: 64,
 	decode(b, off) {
 		const v = {} as LifetimeCfg;
-		cfgFields.forEach((f, i) => { v[f] = b.readBigUInt64LE(off + 8 * i); });
+		cfgFields.forEach((f, i) => { v[f] = readU64(b, off + 8 * i); });
 		return v;
 	},
 	encode(v, b, off) {
@@ -51,10 +59,10 @@ export const lifetimeCurCodec: StructCodec<LifetimeCur> = {
 	name: 'xfrm_lifetime_cur',
 	size: 32,
 	decode: (b, off) => ({
-		bytes: b.readBigUInt64LE(off),
-		packets: b.readBigUInt64LE(off + 8),
-		addTime: b.readBigUInt64LE(off + 16),
-		useTime: b.readBigUInt64LE(off + 24),
+		bytes: readU64(b, off),
+		packets: readU64(b, off + 8),
+		addTime: readU64(b, off + 16),
+		useTime: readU64(b, off + 24),
 	}),
 	encode(v, b, off) {
 		b.writeBigUInt64LE(v.bytes, off);

@@ -76,7 +76,7 @@ export function decodeXfrm(m: NlMessage): XfrmMessage {
 	}
 	const body = decodeStruct(b.codec, p, 0);
 	const attrs = decodeAttrs(p, align4(b.codec.size), p.length, b.family(body as never));
-	return { ...h, kind: b.kind, body, attrs } as XfrmMessage;
+	return { type: m.type, flags: m.flags, seq: m.seq, pid: m.pid, kind: b.kind, body, attrs } as XfrmMessage;
 }
 
 /** {typed message} => bytes; the inverse of decodeXfrm */
