@@ -41,7 +41,6 @@ export async function startTestCluster(options: ApiServerDoubleOptions = {}): Pr
 	const namespace = `esplane-test-${process.pid}-${Date.now().toString(36)}`;
 	const core = kubeConfig.makeApiClient(CoreV1Api);
 	await core.createNamespace({ body: { metadata: { name: namespace } } });
-	kubeConfig.setCurrentContext(kubeConfig.getCurrentContext());
 	return {
 		kubeConfig,
 		namespace,

@@ -19,6 +19,8 @@ export const RESOURCES: ResourceType[] = [
 	{ group: '', version: 'v1', plural: 'events', kind: 'Event', namespaced: true, statusSubresource: false, generation: false },
 	{ group: '', version: 'v1', plural: 'nodes', kind: 'Node', namespaced: false, statusSubresource: true, generation: false },
 	{ group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false, statusSubresource: true, generation: false },
+	// Stored, not acted on: lets the real-cluster path of cluster.ts (which applies crds/) run against the double.
+	{ group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false, statusSubresource: true, generation: true },
 	{ group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true, statusSubresource: false, generation: false },
 ];
 
