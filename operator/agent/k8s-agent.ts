@@ -113,6 +113,8 @@ export class K8sAgent {
 	#applied: string | undefined;
 	#applyErrors = new Map<string, string>();
 	#credentialErrors = new Map<string, string>();
+	/** The last object of each tunnel that was Accepted at its own generation. */
+	readonly #accepted = new Map<string, IPsecTunnel>();
 	/** Secrets by `namespace/name`, reused while their resourceVersion is the one the operator resolved. */
 	readonly #secrets = new Map<string, V1Secret>();
 	#syncing: Promise<void> | undefined;
@@ -212,10 +214,25 @@ export class K8sAgent {
 		const o = this.#o;
 		this.stats.syncs += 1;
 		const mine = this.tunnels.list().filter((t) => t.status?.node === o.node);
-		const serving = mine.filter((t) => {
+		// Serve the accepted generation. A new generation the operator has not judged yet keeps
+		// the previous accepted one configured (no teardown while the spec is being checked); a
+		// rejected one is unassigned by the operator and so leaves `mine`.
+		const serving: IPsecTunnel[] = [];
+		const current = new Set<string>();
+		for (const t of mine) {
+			const key = keyOf(t);
+			current.add(key);
+			if (t.metadata.deletionTimestamp) continue;
 			const accepted = findCondition(t.status?.conditions, 'Accepted');
-			return !t.metadata.deletionTimestamp && accepted?.status === 'True' && accepted.observedGeneration === t.metadata.generation;
-		});
+			if (accepted?.status === 'True' && accepted.observedGeneration === t.metadata.generation) {
+				this.#accepted.set(key, t);
+				serving.push(t);
+			} else {
+				const previous = this.#accepted.get(key);
+				if (previous) serving.push(previous);
+			}
+		}
+		for (const key of this.#accepted.keys()) if (!current.has(key)) this.#accepted.delete(key);
 		// Apply only when what should be configured changed (or the last apply left errors):
 		// the signature covers spec generations and the Secret versions the operator resolved.
 		const signature = JSON.stringify(serving.map((t) => [keyOf(t), t.metadata.generation, t.status?.credentialsVersion]).sort());
