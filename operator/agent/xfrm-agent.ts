@@ -21,6 +21,8 @@ export interface XfrmAgentOptions {
 	/** metrics hook: seconds from a kernel change to the dataplane matching it */
 	onSynced?: (lagSeconds: number) => void;
 	writebackIntervalMs?: number;
+	/** the event socket's receive buffer in bytes (default 8 MiB) */
+	eventRcvbuf?: number;
 }
 
 export interface XfrmAgent {
@@ -31,7 +33,7 @@ export interface XfrmAgent {
 
 /** {options} => mirroring and writing back; resolves once the dataplane equals the kernel */
 export async function startXfrmAgent(o: XfrmAgentOptions): Promise<XfrmAgent> {
-	const kernel = o.kernel ?? netlinkKernel();
+	const kernel = o.kernel ?? netlinkKernel(o.eventRcvbuf ? { eventRcvbuf: o.eventRcvbuf } : {});
 	const mirror = new XfrmMirror({
 		dataplane: o.dataplane, kernel, log: o.log, isLocal: localAddressCheck(o.localAddresses),
 		...(o.scope ? { scope: o.scope } : {}), ...(o.onSynced ? { onSynced: o.onSynced } : {}),

@@ -15,12 +15,17 @@ export interface KernelSource {
 	close(): void;
 }
 
-export function netlinkKernel(): KernelSource {
+export interface NetlinkKernelOptions {
+	/** the event socket's receive buffer (default 8 MiB); tests make it tiny to provoke ENOBUFS */
+	eventRcvbuf?: number;
+}
+
+export function netlinkKernel(opts: NetlinkKernelOptions = {}): KernelSource {
 	const client = new XfrmClient();
 	return {
 		dump: type => client.dump(type),
 		batch: msgs => client.batch(msgs),
-		subscribe: listener => new XfrmEvents(listener),
+		subscribe: listener => new XfrmEvents(listener, undefined, opts.eventRcvbuf),
 		close: () => client.close(),
 	};
 }

@@ -22,8 +22,8 @@ export class XfrmEvents {
 	private stopped = false;
 	readonly done: Promise<void>;
 
-	constructor(private readonly listener: XfrmEventListener, groups = MIRROR_GROUPS) {
-		this.sock = new XfrmSocket({ groups });
+	constructor(private readonly listener: XfrmEventListener, groups = MIRROR_GROUPS, rcvbuf?: number) {
+		this.sock = new XfrmSocket({ groups, ...(rcvbuf ? { rcvbuf } : {}) });
 		this.done = this.loop().catch(e => listener.onFatal(e));
 	}
 

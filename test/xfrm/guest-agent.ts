@@ -25,7 +25,7 @@ const fake = real ? undefined : new FakeDataplane();
 const dp: DataplaneControl = real ?? fake!;
 const t0 = performance.now();
 const lags: number[] = [];
-const { mirror, writeback, stop } = await startXfrmAgent({ dataplane: dp, log, writebackIntervalMs: Number(process.env['WRITEBACK_MS'] ?? 1000), onSynced: s => lags.push(s) });
+const { mirror, writeback, stop } = await startXfrmAgent({ dataplane: dp, log, writebackIntervalMs: Number(process.env['WRITEBACK_MS'] ?? 1000), onSynced: s => lags.push(s), ...(process.env['EVENT_RCVBUF'] ? { eventRcvbuf: Number(process.env['EVENT_RCVBUF']) } : {}) });
 say({ ready: true, ms: performance.now() - t0 });
 
 for await (const line of createInterface({ input: process.stdin })) {
