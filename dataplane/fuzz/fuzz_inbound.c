@@ -17,8 +17,7 @@
 #include "internal.h"
 
 static const uint8_t gcm_key[20] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 0xa, 0xb, 0xc, 0xd };
-static void *seal_sess;
-static uint8_t seal_dev;
+static struct crypto_sess seal = { .aead = true, .iv_len = 12 };
 
 static void addr(struct esp_dp_addr *a, const char *text4, const uint8_t *v6, uint8_t plen)
 {
@@ -83,11 +82,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	x.aead.algo = RTE_CRYPTO_AEAD_AES_GCM;
 	x.aead.key.data = key;
 	x.aead.key.length = 16;
+	x.aead.iv.offset = DP_CRYPTO_IV_OFFSET;
 	x.aead.iv.length = 12;
 	x.aead.digest_length = 16;
 	x.aead.aad_length = 8;
-	seal_sess = crypto_session_create(&x, &seal_dev);
-	if (!seal_sess)
+	if (crypto_session_create(&x, &seal) != 0)
 		abort();
 	return 0;
 }
@@ -142,8 +141,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int32_t st = 0;
 		struct rte_crypto_sym_vec vec = { .num = 1, .src_sgl = &sgl, .iv = &ivp, .digest = &dig, .aad = &aadp,
 						  .status = &st };
-		union rte_crypto_sym_ofs ofs = { .raw = 0 };
-		crypto_process(seal_dev, seal_sess, ofs, &vec);
+		crypto_process(&seal, &vec, &m, 0);
 	} else if (mode == 2) {
 		frame_v4(m, IPPROTO_ESP, (uint16_t)(4 + size));
 		uint32_t spi = rte_cpu_to_be_32(0x5001);

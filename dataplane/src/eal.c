@@ -59,9 +59,10 @@ static int eal_setup(struct eal_start *s)
 			break;
 		dp.workers[dp.nworkers].lcore = lcore;
 		dp.workers[dp.nworkers].rcu_id = lcore;
+		dp.workers[dp.nworkers].qp = (uint16_t)dp.nworkers;
 		dp.nworkers++;
 	}
-	return crypto_init();
+	return crypto_init(dp.nworkers);
 }
 
 static void *eal_thread(void *arg)

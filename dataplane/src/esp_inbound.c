@@ -20,6 +20,7 @@ static uint16_t esp_inbound_tunnel(struct sa *sa, struct worker *w, struct rte_m
 	struct sa_runtime *rt = sa->rt;
 	uint8_t status[DP_BURST];
 	uint16_t op_pkt[DP_BURST], nop = 0;
+	struct rte_mbuf *op_mbuf[DP_BURST];
 	uint64_t seqs[DP_BURST];
 	uint32_t min_ct = sa->aead ? 4 : sa->block;
 
@@ -81,6 +82,7 @@ static uint16_t esp_inbound_tunnel(struct sa *sa, struct worker *w, struct rte_m
 		w->sgl[k].vec = &w->vec[k];
 		w->sgl[k].num = 1;
 		seqs[k] = seq;
+		op_mbuf[nop] = m;
 		op_pkt[nop++] = i;
 	}
 	if (nop == 0)
@@ -88,7 +90,7 @@ static uint16_t esp_inbound_tunnel(struct sa *sa, struct worker *w, struct rte_m
 
 	struct rte_crypto_sym_vec vec = { .num = nop, .src_sgl = w->sgl, .iv = w->iv,
 					  .digest = w->digest, .aad = w->aad, .status = w->status };
-	crypto_process(sa->dev, sa->sess, sa->ofs, &vec);
+	crypto_process(&sa->cs, &vec, op_mbuf, w->qp);
 	uint64_t now = (uint64_t)time(NULL);
 	for (uint16_t k = 0; k < nop; k++) {
 		uint16_t i = op_pkt[k];

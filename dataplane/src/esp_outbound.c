@@ -43,6 +43,7 @@ static uint16_t esp_outbound_tunnel(struct sa *sa, struct worker *w, struct rte_
 	struct sa_runtime *rt = sa->rt;
 	uint8_t status[DP_BURST] = { 0 };
 	uint16_t op_pkt[DP_BURST], nop = 0;
+	struct rte_mbuf *op_mbuf[DP_BURST];
 	uint8_t ip_len = sa->outer_family == 4 ? sizeof(struct rte_ipv4_hdr) : sizeof(struct rte_ipv6_hdr);
 	uint8_t esp_at = ip_len + (sa->udp ? sizeof(struct rte_udp_hdr) : 0);
 	uint64_t seq_max = sa->esn ? UINT64_MAX : UINT32_MAX;
@@ -131,6 +132,7 @@ static uint16_t esp_outbound_tunnel(struct sa *sa, struct worker *w, struct rte_
 		w->vec[k].iova = 0;
 		w->sgl[k].vec = &w->vec[k];
 		w->sgl[k].num = 1;
+		op_mbuf[nop] = m;
 		op_pkt[nop++] = i;
 		rt->packets++;
 		rt->bytes += inner_len;
@@ -145,7 +147,7 @@ static uint16_t esp_outbound_tunnel(struct sa *sa, struct worker *w, struct rte_
 	if (nop) {
 		struct rte_crypto_sym_vec vec = { .num = nop, .src_sgl = w->sgl, .iv = w->iv,
 						  .digest = w->digest, .aad = w->aad, .status = w->status };
-		crypto_process(sa->dev, sa->sess, sa->ofs, &vec);
+		crypto_process(&sa->cs, &vec, op_mbuf, w->qp);
 		for (uint16_t k = 0; k < nop; k++) {
 			struct rte_mbuf *m = pkts[op_pkt[k]];
 			if (w->status[k] != 0) {

@@ -8,6 +8,7 @@
 #include <pthread.h>
 
 #include <rte_common.h>
+#include <rte_crypto.h>
 #include <rte_crypto_sym.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
@@ -40,12 +41,25 @@ struct alg {
 const struct alg *alg_find(const char *name, enum alg_kind kind);
 
 /* ---- crypto.c ---- */
-int crypto_init(void);
-/* {xform} => a session on the device that suits it (*dev says which), NULL if refused */
-void *crypto_session_create(struct rte_crypto_sym_xform *xform, uint8_t *dev);
-void crypto_session_free(uint8_t dev, void *sess);
-/* {dev, session, ofs, vec} => number of ops that succeeded; status[] per op (0 ok, EBADMSG bad ICV) */
-uint32_t crypto_process(uint8_t dev, void *sess, union rte_crypto_sym_ofs ofs, struct rte_crypto_sym_vec *vec);
+/* Where lookaside ops carry their IV: right after the op and its symmetric part. */
+#define DP_CRYPTO_IV_OFFSET (sizeof(struct rte_crypto_op) + sizeof(struct rte_crypto_sym_op))
+
+/* A crypto session and how to drive it, decided when the SA is installed. */
+struct crypto_sess {
+	void *sess;
+	uint8_t dev;
+	bool lookaside;		/* enqueue/dequeue instead of CPU crypto */
+	bool aead;
+	uint8_t iv_len;
+	union rte_crypto_sym_ofs ofs;	/* chains: auth/cipher head and tail inside the vector */
+};
+int crypto_init(unsigned nworkers);
+/* {xform, cs with aead/iv_len/ofs set} => cs->sess on the first device that takes it, or -errno */
+int crypto_session_create(struct rte_crypto_sym_xform *xform, struct crypto_sess *cs);
+void crypto_session_free(struct crypto_sess *cs);
+/* {session, vectors, the mbuf of each, queue pair} => status[] per op (0 ok, EBADMSG bad ICV) */
+void crypto_process(const struct crypto_sess *cs, struct rte_crypto_sym_vec *vec, struct rte_mbuf **mbufs,
+		    uint16_t qp);
 
 /* ---- replay.c: RFC 6479-style sliding window over 64-bit sequence numbers ---- */
 struct replay {
@@ -86,9 +100,7 @@ struct sa {
 	/* hot: read per packet */
 	sa_process_fn process;
 	struct sa_runtime *rt;
-	void *sess;
-	uint8_t dev;		/* crypto device of sess */
-	union rte_crypto_sym_ofs ofs;
+	struct crypto_sess cs;
 	uint32_t spi_be;
 	uint8_t dir, esn, aead, outer_family;
 	uint8_t iv_len, icv_len, block, aad_len;
@@ -150,6 +162,7 @@ struct port_counters { uint64_t rx, rx_bytes, tx, tx_bytes; };
 struct worker {
 	unsigned lcore;
 	unsigned rcu_id;
+	uint16_t qp;		/* this worker's queue pair on lookaside crypto devices */
 	uint16_t nports;
 	uint16_t ports[DP_MAX_PORTS];
 	uint64_t drops[ESP_DP_DROP_MAX];

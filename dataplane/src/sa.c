@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include <rte_byteorder.h>
+#include <rte_cryptodev.h>
+#include <rte_log.h>
 #include <rte_ip.h>
 #include <rte_malloc.h>
 #include <rte_udp.h>
@@ -67,12 +69,12 @@ int sa_validate(const struct esp_dp_sa *c)
 	return 0;
 }
 
-static void *make_session(struct sa *sa, const struct esp_dp_sa *c)
+static int make_session(struct sa *sa, const struct esp_dp_sa *c)
 {
 	bool out = c->dir == ESP_DP_DIR_OUT;
 	struct rte_crypto_sym_xform aead = { 0 }, cipher = { 0 }, auth = { 0 };
 	uint8_t key[ESP_DP_KEY_MAX];
-	void *sess;
+	int rc;
 
 	if (c->aead[0]) {
 		const struct alg *a = alg_find(c->aead, ALG_AEAD);
@@ -84,10 +86,11 @@ static void *make_session(struct sa *sa, const struct esp_dp_sa *c)
 		aead.aead.algo = a->dpdk;
 		aead.aead.key.data = key;
 		aead.aead.key.length = klen;
+		aead.aead.iv.offset = DP_CRYPTO_IV_OFFSET;
 		aead.aead.iv.length = 12;
 		aead.aead.digest_length = sa->icv_len;
 		aead.aead.aad_length = sa->aad_len;
-		sess = crypto_session_create(&aead, &sa->dev);
+		rc = crypto_session_create(&aead, &sa->cs);
 	} else {
 		const struct alg *e = alg_find(c->enc, ALG_CIPHER), *a = alg_find(c->auth, ALG_AUTH);
 		memcpy(key, c->enc_key, c->enc_key_len);
@@ -96,6 +99,7 @@ static void *make_session(struct sa *sa, const struct esp_dp_sa *c)
 		cipher.cipher.algo = e->dpdk;
 		cipher.cipher.key.data = key;
 		cipher.cipher.key.length = c->enc_key_len;
+		cipher.cipher.iv.offset = DP_CRYPTO_IV_OFFSET;
 		cipher.cipher.iv.length = e->iv_len;
 		auth.type = RTE_CRYPTO_SYM_XFORM_AUTH;
 		auth.auth.op = out ? RTE_CRYPTO_AUTH_OP_GENERATE : RTE_CRYPTO_AUTH_OP_VERIFY;
@@ -108,10 +112,10 @@ static void *make_session(struct sa *sa, const struct esp_dp_sa *c)
 			cipher.next = &auth;
 		else
 			auth.next = &cipher;
-		sess = crypto_session_create(out ? &cipher : &auth, &sa->dev);
+		rc = crypto_session_create(out ? &cipher : &auth, &sa->cs);
 	}
 	explicit_bzero(key, sizeof(key));
-	return sess;
+	return rc;
 }
 
 static void build_template(struct sa *sa, const struct esp_dp_sa *c)
@@ -178,8 +182,8 @@ int sa_create(const struct esp_dp_sa *c, struct sa **out)
 		sa->block = e->block;
 		/* The vector starts at the ESP header: authenticate all of it, encrypt after the
 		 * IV; with ESN the high sequence bits sit after the ciphertext, authenticated only. */
-		sa->ofs.ofs.cipher.head = 8 + e->iv_len;
-		sa->ofs.ofs.cipher.tail = c->esn ? 4 : 0;
+		sa->cs.ofs.ofs.cipher.head = 8 + e->iv_len;
+		sa->cs.ofs.ofs.cipher.tail = c->esn ? 4 : 0;
 	}
 	build_template(sa, c);
 
@@ -195,8 +199,9 @@ int sa_create(const struct esp_dp_sa *c, struct sa **out)
 		atomic_store(&rt->seq, c->seq);
 	}
 
-	sa->sess = make_session(sa, c);
-	if (!sa->sess) {
+	sa->cs.aead = sa->aead;
+	sa->cs.iv_len = sa->aead ? 12 : sa->iv_len;
+	if (make_session(sa, c) != 0) {
 		rte_free(rt->replay);
 		rte_free(rt);
 		explicit_bzero(sa, sizeof(*sa));
@@ -208,6 +213,8 @@ int sa_create(const struct esp_dp_sa *c, struct sa **out)
 	explicit_bzero(sa->conf.enc_key, sizeof(sa->conf.enc_key));
 	explicit_bzero(sa->conf.auth_key, sizeof(sa->conf.auth_key));
 	sa->process = c->dir == ESP_DP_DIR_IN ? esp_inbound_fn(sa) : esp_outbound_fn(sa);
+	RTE_LOG(INFO, USER1, "esplane: SA spi 0x%x %s on %s (%s)\n", c->spi, c->dir == ESP_DP_DIR_IN ? "in" : "out",
+		rte_cryptodev_name_get(sa->cs.dev), sa->cs.lookaside ? "lookaside" : "cpu crypto");
 	*out = sa;
 	return 0;
 }
@@ -216,7 +223,7 @@ void sa_free(struct sa *sa)
 {
 	if (!sa)
 		return;
-	crypto_session_free(sa->dev, sa->sess);
+	crypto_session_free(&sa->cs);
 	if (!sa->rt_shared) {
 		rte_free(sa->rt->replay);
 		rte_free(sa->rt);

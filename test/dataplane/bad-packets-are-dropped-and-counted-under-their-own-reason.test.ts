@@ -18,14 +18,15 @@ interface Expected {
 	stopped: string[];
 }
 
-test('each bad packet is counted under its own drop reason and the rest still flows', async t => {
+for (const [mode, env] of [['cpu', {}], ['lookaside', { ESPLANE_DP_CRYPTO: 'lookaside' }]] as const) {
+test(`each bad packet is counted under its own drop reason and the rest still flows (${mode} crypto)`, async t => {
 	const { dir, remove } = scratch('negative');
 	t.teardown(remove);
 	const gen = await run(python, [join(helpers, 'esp_negative.py'), 'gen', dir]);
 	t.is(gen.code, 0, gen.stderr);
 	const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Expected;
 
-	const dp = await runDataplane(dir);
+	const dp = await runDataplane(dir, { env });
 	t.is(dp.code, 0, dp.stderr);
 	const stats = dp.stats!;
 	t.deepEqual(nonZero(stats.drops), expected.drops);
@@ -42,3 +43,4 @@ test('each bad packet is counted under its own drop reason and the rest still fl
 	t.is(wanOut.length, expected.wan_tx);
 	t.true(wanOut.every(isEsp));
 });
+}

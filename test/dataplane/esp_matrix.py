@@ -3,8 +3,9 @@
 
   esp_matrix.py gen DIR    config.json for esplane-dp, lan_in.pcap (clear inner packets to
                            encrypt), wan_in.pcap (the same kind of packets encrypted by Scapy)
-  esp_matrix.py check DIR  esplane's wan_out.pcap decrypted by Scapy and lan_out.pcap compared
-                           byte for byte with what was sent; prints a JSON summary
+  esp_matrix.py check DIR [SUFFIX]
+                           esplane's wan_out<SUFFIX>.pcap decrypted by Scapy and lan_out<SUFFIX>.pcap
+                           compared byte for byte with what was sent; prints a JSON summary
 
 Every algorithm x outer IPv4/IPv6 x inner IPv4/IPv6 x ESN x NAT-T combination is one SA pair
 with its own SPIs, inner addresses and policies, so the whole matrix is one config and one
@@ -282,15 +283,15 @@ def spi_of(frame):
     return int.from_bytes(frame[off:off + 4], 'big')
 
 
-def check(d):
+def check(d, suffix=''):
     cs = list(combos())
     outs = {c['i']: [] for c in cs}
     ins = {c['i']: [] for c in cs}
     stray = []
-    for f in frames(os.path.join(d, 'wan_out.pcap')):
+    for f in frames(os.path.join(d, f'wan_out{suffix}.pcap')):
         i = spi_of(f) - 0x1000
         (outs[i] if i in outs else stray).append(f)
-    for f in frames(os.path.join(d, 'lan_out.pcap')):
+    for f in frames(os.path.join(d, f'lan_out{suffix}.pcap')):
         i = udp_sport(f) - 1000
         (ins[i] if i in ins else stray).append(f)
     with Pool(os.cpu_count()) as pool:
@@ -306,4 +307,4 @@ def check(d):
 
 if __name__ == '__main__':
     cmd, d = sys.argv[1], sys.argv[2]
-    sys.exit(gen(d) if cmd == 'gen' else check(d))
+    sys.exit(gen(d) if cmd == 'gen' else check(d, sys.argv[3] if len(sys.argv) > 3 else ''))

@@ -41,10 +41,10 @@ export function ealArgs(vdevs: string[]): string[] {
 }
 
 /** The wan (port 0) and lan (port 1) pcap ports of the tests, reading *_in.pcap, writing *_out.pcap */
-export function pcapPorts(dir: string): string[] {
+export function pcapPorts(dir: string, suffix = ''): string[] {
 	return [
-		`net_pcap0,rx_pcap=${join(dir, 'wan_in.pcap')},tx_pcap=${join(dir, 'wan_out.pcap')}`,
-		`net_pcap1,rx_pcap=${join(dir, 'lan_in.pcap')},tx_pcap=${join(dir, 'lan_out.pcap')}`,
+		`net_pcap0,rx_pcap=${join(dir, 'wan_in.pcap')},tx_pcap=${join(dir, `wan_out${suffix}.pcap`)}`,
+		`net_pcap1,rx_pcap=${join(dir, 'lan_in.pcap')},tx_pcap=${join(dir, `lan_out${suffix}.pcap`)}`,
 	];
 }
 
@@ -65,11 +65,14 @@ export interface Stats {
 	drops: Record<string, number>;
 }
 
-/** {dir with config.json and pcaps} => the runner's exit, output and final counters */
-export async function runDataplane(dir: string, idleMs = 400): Promise<Run & { stats?: Stats }> {
-	const statsPath = join(dir, 'stats.json');
-	const r = await run(runnerPath, ['--config', join(dir, 'config.json'), '--until-idle', String(idleMs),
-		'--stats-json', statsPath, '--log', join(dir, 'dp.log'), '--', ...ealArgs(pcapPorts(dir))]);
+/** {dir with config.json and pcaps} => the runner's exit, output and final counters; with a
+ * suffix the outputs are wan_out<suffix>.pcap etc., env reaches the runner (ESPLANE_DP_CRYPTO) */
+export async function runDataplane(dir: string, opts: { idleMs?: number; suffix?: string; env?: Record<string, string> } = {}): Promise<Run & { stats?: Stats }> {
+	const suffix = opts.suffix ?? '';
+	const statsPath = join(dir, `stats${suffix}.json`);
+	const r = await run(runnerPath, ['--config', join(dir, 'config.json'), '--until-idle', String(opts.idleMs ?? 400),
+		'--stats-json', statsPath, '--log', join(dir, `dp${suffix}.log`), '--', ...ealArgs(pcapPorts(dir, suffix))],
+	{ env: opts.env ?? {} });
 	try {
 		return { ...r, stats: JSON.parse(readFileSync(statsPath, 'utf8')) as Stats };
 	} catch {
