@@ -14,15 +14,17 @@
 
 #include "internal.h"
 
-static uint16_t esp_inbound_tunnel(struct sa *sa, struct worker *w, struct rte_mbuf **pkts,
-				   uint16_t n, uint8_t *reason)
+/* The body of both variants: `aead` is a constant in each, so the compiler drops the
+ * other algorithm family's branches. */
+static inline __attribute__((always_inline)) uint16_t esp_inbound_tunnel(struct sa *sa, struct worker *w, struct rte_mbuf **pkts,
+				   uint16_t n, uint8_t *reason, const bool aead)
 {
 	struct sa_runtime *rt = sa->rt;
 	uint8_t status[DP_BURST];
 	uint16_t op_pkt[DP_BURST], nop = 0;
 	struct rte_mbuf *op_mbuf[DP_BURST];
 	uint64_t seqs[DP_BURST];
-	uint32_t min_ct = sa->aead ? 4 : sa->block;
+	uint32_t min_ct = aead ? 4 : sa->block;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -52,7 +54,7 @@ static uint16_t esp_inbound_tunnel(struct sa *sa, struct worker *w, struct rte_m
 		uint32_t seq_hi_be = rte_cpu_to_be_32((uint32_t)(seq >> 32));
 		uint16_t k = nop;
 		uint8_t *icv = esp + 8 + sa->iv_len + ct_len;
-		if (sa->aead) {
+		if (aead) {
 			memcpy(w->ivbuf[k], sa->salt, 4);
 			memcpy(w->ivbuf[k] + 4, esp + 8, 8);
 			memcpy(w->aadbuf[k], esp, 4);
@@ -104,8 +106,8 @@ static uint16_t esp_inbound_tunnel(struct sa *sa, struct worker *w, struct rte_m
 			status[i] = (uint8_t)(verdict + 1);
 			continue;
 		}
-		uint8_t *ct = (uint8_t *)w->vec[k].base + (sa->aead ? 0 : 8 + sa->iv_len);
-		uint32_t ct_len = w->vec[k].len - (sa->aead ? 0 : 8 + sa->iv_len + (sa->esn ? 4 : 0));
+		uint8_t *ct = (uint8_t *)w->vec[k].base + (aead ? 0 : 8 + sa->iv_len);
+		uint32_t ct_len = w->vec[k].len - (aead ? 0 : 8 + sa->iv_len + (sa->esn ? 4 : 0));
 		uint8_t pad = ct[ct_len - 2], next_hdr = ct[ct_len - 1];
 		if (pad + 2u > ct_len) {
 			status[i] = ESP_DP_DROP_bad_padding + 1;
@@ -137,10 +139,22 @@ static uint16_t esp_inbound_tunnel(struct sa *sa, struct worker *w, struct rte_m
 	return dp_partition(pkts, n, status, reason);
 }
 
+static uint16_t esp_inbound_aead(struct sa *sa, struct worker *w, struct rte_mbuf **pkts, uint16_t n,
+				  uint8_t *reason)
+{
+	return esp_inbound_tunnel(sa, w, pkts, n, reason, true);
+}
+
+static uint16_t esp_inbound_cbc_hmac(struct sa *sa, struct worker *w, struct rte_mbuf **pkts, uint16_t n,
+				      uint8_t *reason)
+{
+	return esp_inbound_tunnel(sa, w, pkts, n, reason, false);
+}
+
+/* Chosen once, when the SA is installed. */
 sa_process_fn esp_inbound_fn(const struct sa *sa)
 {
-	(void)sa;
-	return esp_inbound_tunnel;
+	return sa->aead ? esp_inbound_aead : esp_inbound_cbc_hmac;
 }
 
 /* RFC 4301 5.2: a decrypted packet must match an inbound protect policy naming its SA. */
