@@ -87,6 +87,7 @@ export class XfrmMirror {
 	private sub: { stop(): Promise<void> } | undefined;
 	private timer: NodeJS.Timeout | undefined;
 	private lastError: unknown;
+	private stopped = false;
 	/** when the first change not yet in the dataplane was seen */
 	private dirtySince: number | undefined;
 
@@ -128,6 +129,7 @@ export class XfrmMirror {
 	}
 
 	async stop(): Promise<void> {
+		this.stopped = true;
 		if (this.timer) clearInterval(this.timer);
 		await this.sub?.stop();
 		await this.settled();
@@ -178,7 +180,7 @@ export class XfrmMirror {
 	private async loop(): Promise<void> {
 		// Let the events of one burst land before looking: one reconcile for many events.
 		await new Promise<void>(r => setImmediate(r));
-		while (this.dirty) {
+		while (this.dirty && !this.stopped) {
 			this.dirty = false;
 			try {
 				if (this.needDump) {
@@ -280,7 +282,13 @@ export class XfrmMirror {
 				if (same && ids[i] !== last![i]) same = false;
 			}
 			if (same) continue;
-			dp.replacePolicies(dir, ps);
+			try {
+				dp.replacePolicies(dir, ps);
+			} catch (e) {
+				// The old SPD stays in force (the dataplane replaces atomically or not at all).
+				this.o.log.error({ dir, err: (e as Error).message }, 'spd not replaced, dataplane refused it');
+				continue;
+			}
 			this.appliedSpd[dir] = ids;
 			this.stats.spdReplaces++;
 			this.o.log.info({ dir, policies: ps.length }, 'spd replaced');
