@@ -186,6 +186,12 @@ int esp_dp_shutdown(void);
 
 /* {out[cap]} => number of SAs written (or -errno); installed SAs in no particular order */
 int esp_dp_sa_stats(struct esp_dp_sa_stats *out, uint32_t cap);
+/* {spi, dst of an inbound SA, bitmap[words]} => the replay window's width in bits (or -errno);
+ * *top = highest sequence number accepted, bit i of the bitmap (word i / 32, bit i % 32) set
+ * when top - i was received, as XFRM's replay_esn bitmap reads. A snapshot: the worker may
+ * move the window while it is copied. */
+int esp_dp_sa_replay(uint32_t spi, const struct esp_dp_addr *dst, uint64_t *top, uint32_t *bitmap, uint32_t words);
+
 /* {out[cap]} => number of ports written */
 int esp_dp_port_stats(struct esp_dp_port_stats *out, uint32_t cap);
 /* {out[ESP_DP_DROP_MAX]} => dataplane-wide drops per reason */

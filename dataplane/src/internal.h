@@ -74,6 +74,8 @@ void replay_init(struct replay *r, uint32_t window, uint64_t top);
 int replay_check(const struct replay *r, uint64_t seq);
 /* {r, seq} => as replay_check, and when 0 the seq is recorded (window slides) */
 int replay_update(struct replay *r, uint64_t seq);
+/* {r, out[words]} => bit i of out set when top - i was seen, for i < min(window, 32 * words) */
+void replay_export(const struct replay *r, uint32_t *out, uint32_t words);
 /* {r, low 32 bits} => the full ESN the sender most likely used (RFC 4303 A2.2) */
 uint64_t replay_infer_esn(const struct replay *r, uint32_t seq_low);
 

@@ -81,3 +81,11 @@ uint64_t replay_infer_esn(const struct replay *r, uint32_t seq_low)
 		hi = seq_low >= bottom ? th - 1 : th;
 	return ((uint64_t)hi << 32) | seq_low;
 }
+
+void replay_export(const struct replay *r, uint32_t *out, uint32_t words)
+{
+	memset(out, 0, words * sizeof(uint32_t));
+	for (uint64_t i = 0; i < r->window && i < 32ull * words && i <= r->top; i++)
+		if (seen(r, r->top - i))
+			out[i / 32] |= 1u << (i % 32);
+}

@@ -64,6 +64,28 @@ int esp_dp_sa_stats(struct esp_dp_sa_stats *out, uint32_t cap)
 	return (int)n;
 }
 
+int esp_dp_sa_replay(uint32_t spi, const struct esp_dp_addr *dst, uint64_t *top, uint32_t *bitmap, uint32_t words)
+{
+	dp_clear_error();
+	if (!dst || !top || (words && !bitmap))
+		return dp_fail(EINVAL, "dst/top/bitmap: NULL");
+	int rc = dp_fail(ENOENT, "no inbound SA with spi 0x%x", spi);
+	pthread_mutex_lock(&dp.lock);	/* SAs are freed only under the lock */
+	const struct sad *t = atomic_load(&dp.sad);
+	for (uint32_t k = 0; t && k <= t->mask; k++) {
+		struct sa *sa = t->slot[k];
+		if (!sa || !sa_same_key(sa, spi, ESP_DP_DIR_IN, dst))
+			continue;
+		*top = sa->rt->replay->top;
+		replay_export(sa->rt->replay, bitmap, words);
+		dp_clear_error();
+		rc = (int)sa->rt->replay->window;
+		break;
+	}
+	pthread_mutex_unlock(&dp.lock);
+	return rc;
+}
+
 int esp_dp_port_stats(struct esp_dp_port_stats *out, uint32_t cap)
 {
 	struct port_counters c[DP_MAX_PORTS];

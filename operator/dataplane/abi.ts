@@ -98,6 +98,7 @@ export interface Native {
 	stop: () => number;
 	shutdown: () => number;
 	saStats: (out: Buffer, cap: number) => number;
+	saReplay: (spi: number, dst: Buffer, top: Buffer, bitmap: Buffer, words: number) => number;
 	portStats: (out: Buffer, cap: number) => number;
 	dropStats: (out: Buffer, cap: number) => number;
 }
@@ -131,6 +132,7 @@ export function nativeApi(): Native {
 		stop: lib.func('int esp_dp_stop(void)') as () => number,
 		shutdown: lib.func('int esp_dp_shutdown(void)') as () => number,
 		saStats: lib.func('int esp_dp_sa_stats(void *, uint32_t)') as Native['saStats'],
+		saReplay: lib.func('int esp_dp_sa_replay(uint32_t, const void *, void *, void *, uint32_t)') as Native['saReplay'],
 		portStats: lib.func('int esp_dp_port_stats(void *, uint32_t)') as Native['portStats'],
 		dropStats: lib.func('int esp_dp_drop_stats(void *, uint32_t)') as Native['dropStats'],
 	};

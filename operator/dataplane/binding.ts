@@ -146,7 +146,9 @@ export class KoffiDataplane implements DataplaneControl {
 				};
 				const drops: Record<string, bigint> = {};
 				names.forEach((name, k) => (drops[name] = BigInt(s.drops[k] ?? 0)));
+				const replayBitmap = s.dir === 0 ? this.replayBitmap(s.spi, s.dst) : undefined;
 				return {
+					...(replayBitmap ? { replayBitmap } : {}),
 					spi: `0x${s.spi.toString(16)}` as const,
 					dir: s.dir === 0 ? 'in' : 'out',
 					dst: fromAddr(s.dst),
@@ -158,6 +160,18 @@ export class KoffiDataplane implements DataplaneControl {
 				} satisfies SaCounters;
 			});
 		}
+	}
+
+	/** {inbound SA} => its replay window as XFRM's bitmap (bit i = top - i), or undefined */
+	private replayBitmap(spi: number, dst: { family: number; addr: Uint8Array }): Uint32Array | undefined {
+		const addr = Buffer.alloc(20);
+		koffi.encode(addr, 0, 'esp_dp_addr', { family: dst.family, prefix_len: 0, pad: [0, 0], addr: Array.from(dst.addr) });
+		const top = Buffer.alloc(8);
+		const words = 1024; // 32768 bits, the largest window the dataplane accepts
+		const bitmap = Buffer.alloc(words * 4);
+		const bits = nativeApi().saReplay(spi, addr, top, bitmap, words);
+		if (bits < 0) return undefined;
+		return new Uint32Array(bitmap.buffer, bitmap.byteOffset, Math.ceil(bits / 32)).slice();
 	}
 
 	portCounters(): PortCounters[] {

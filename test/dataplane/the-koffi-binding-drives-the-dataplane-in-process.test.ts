@@ -70,6 +70,12 @@ test('SAs, policies and routes are driven in-process and a protect policy withou
 	t.deepEqual(dp.listSas(), [{ spi: '0x100', dir: 'out', dst: '192.0.2.2' }]);
 	dp.putSa(outSa('22')); // replace: same key, new material
 	t.is(dp.listSas().length, 1);
+	// an inbound SA resumed at seq 100 with a 64-packet window: everything up to 100 counts as seen
+	dp.putSa({ ...outSa('66'), spi: '0x200', dir: 'in', src: '192.0.2.2', dst: '192.0.2.1', replayWindow: 64, seq: 100 });
+	const inbound = dp.saCounters().find(c => c.dir === 'in');
+	t.is(inbound?.seq, 100n);
+	t.deepEqual(Array.from(inbound?.replayBitmap ?? []), [0xffffffff, 0xffffffff]);
+	dp.delSa({ spi: '0x200', dir: 'in', dst: '192.0.2.1' });
 	const err = t.throws(() => dp.putSa({ ...outSa('33'), aead: { name: 'rfc4106(gcm(aes))', key: '0x1234', icvBits: 128 } }));
 	t.true(isDataplaneError(err));
 	t.regex(err?.message ?? '', /aead\.key: 2 bytes/);
