@@ -272,7 +272,7 @@ export class K8sAgent {
 			this.log.warn({ err: String(err) }, 'observe failed');
 			return undefined;
 		});
-		if (observed) await this.#report(mine, observed, errors);
+		if (observed) await this.#report(mine, new Map(serving.map((t) => [keyOf(t), t.metadata.generation ?? 0])), observed, errors);
 		clearTimeout(this.#syncTimer);
 		if (!this.#stopped) this.#syncTimer = setTimeout(() => this.kick(), o.syncIntervalMs ?? 2000);
 	}
@@ -288,14 +288,17 @@ export class K8sAgent {
 		}
 	}
 
-	async #report(mine: IPsecTunnel[], observed: Map<string, ObservedTunnel>, errors: Map<string, string>): Promise<void> {
+	async #report(mine: IPsecTunnel[], serving: Map<string, number>, observed: Map<string, ObservedTunnel>, errors: Map<string, string>): Promise<void> {
 		const o = this.#o;
 		const now = new Date();
 		for (const t of mine) {
 			const key = keyOf(t);
-			const accepted = findCondition(t.status?.conditions, 'Accepted');
-			if (!t.metadata.deletionTimestamp && !(accepted?.status === 'True' && accepted.observedGeneration === t.metadata.generation)) continue;
-			const desired = agentStatus(t, observed.get(key), errors.get(key), { node: o.node, now, readyWindowMs: o.readyWindowMs ?? 60_000 });
+			// Report what is configured here (also a previous generation kept running) and deletions.
+			if (!t.metadata.deletionTimestamp && !serving.has(key)) continue;
+			// Conditions speak of the generation actually configured, which may be the previous one.
+			const served = serving.get(key);
+			const subject = served === undefined ? t : { ...t, metadata: { ...t.metadata, generation: served } };
+			const desired = agentStatus(subject, observed.get(key), errors.get(key), { node: o.node, now, readyWindowMs: o.readyWindowMs ?? 60_000 });
 			const patch = statusPatch(t.status, desired);
 			if (!patch) continue;
 			const interval = onlyCountersDiffer(t.status ?? {}, desired) ? (o.counterPatchIntervalMs ?? 10_000) : (o.minPatchIntervalMs ?? 1000);

@@ -126,8 +126,17 @@ export function planTunnel(world: World): Plan {
 		acceptance('InvalidSpec', problems.map((p) => `${p.field}: ${p.message}`).join('; '));
 		notServed('not served: the spec is invalid');
 	} else if (credentials.problem) {
-		acceptance(credentials.problem.reason, credentials.problem.message);
-		notServed('not served: its Secrets cannot be resolved');
+		// A tunnel already up on a healthy node keeps running with the credentials its agent
+		// loaded: a deleted or broken Secret is reported, not turned into an outage. A tunnel
+		// that never ran is not served until its Secrets resolve.
+		const running = current.node !== undefined && nodeHealth(current.node, world.nodes, world.heartbeats, world.now) === 'ok' && findCondition(current.conditions, 'Programmed')?.status === 'True';
+		if (running && current.node) {
+			acceptance(credentials.problem.reason, `${credentials.problem.message}; the tunnel keeps running on ${current.node} with the credentials it has`);
+			nodeLabel = current.node;
+		} else {
+			acceptance(credentials.problem.reason, credentials.problem.message);
+			notServed('not served: its Secrets cannot be resolved');
+		}
 		outcome = { retry: credentials.problem.message };
 	} else {
 		acceptance('Accepted', 'the spec is valid and its Secrets resolve');
