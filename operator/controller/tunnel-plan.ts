@@ -122,14 +122,21 @@ export function planTunnel(world: World): Plan {
 
 	const problems = validateSpec(t.spec);
 	const credentials = problems.length === 0 ? checkCredentials(t.spec, namespace, world.secret) : {};
+	// A tunnel already up on a healthy node keeps running what its agent has (the last accepted
+	// generation, the credentials it loaded): a bad edit or a deleted Secret is reported, not
+	// turned into an outage. A tunnel that never ran is not served until it is acceptable.
+	const programmed = findCondition(current.conditions, 'Programmed');
+	const running = current.node !== undefined && nodeHealth(current.node, world.nodes, world.heartbeats, world.now) === 'ok' && programmed?.status === 'True';
 	if (problems.length > 0) {
-		acceptance('InvalidSpec', problems.map((p) => `${p.field}: ${p.message}`).join('; '));
-		notServed('not served: the spec is invalid');
+		const message = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
+		if (running && current.node) {
+			acceptance('InvalidSpec', `${message}; ${current.node} keeps running generation ${programmed?.observedGeneration ?? '?'}`);
+			nodeLabel = current.node;
+		} else {
+			acceptance('InvalidSpec', message);
+			notServed('not served: the spec is invalid');
+		}
 	} else if (credentials.problem) {
-		// A tunnel already up on a healthy node keeps running with the credentials its agent
-		// loaded: a deleted or broken Secret is reported, not turned into an outage. A tunnel
-		// that never ran is not served until its Secrets resolve.
-		const running = current.node !== undefined && nodeHealth(current.node, world.nodes, world.heartbeats, world.now) === 'ok' && findCondition(current.conditions, 'Programmed')?.status === 'True';
 		if (running && current.node) {
 			acceptance(credentials.problem.reason, `${credentials.problem.message}; the tunnel keeps running on ${current.node} with the credentials it has`);
 			nodeLabel = current.node;

@@ -1,6 +1,7 @@
 // A spec that passes the CRD schema but not the operator's checks (host bits set in a subnet)
 // gets Accepted=False naming the field, is not served on any node, is not retried in a hot
-// loop, and does not stop the operator from serving the next tunnel; fixing it accepts it.
+// loop, and does not stop the operator from serving the next tunnel; fixing it accepts it;
+// breaking it again while it runs is refused and the node keeps the last good generation.
 import test from 'ava';
 import { siteToSiteSpec, tunnel } from './fixtures.js';
 import { cond, startWorld } from './world.js';
@@ -33,4 +34,12 @@ test('an invalid spec is not accepted, the message names the field, and the oper
 	const fixed = await w.waitForTunnel('bad', 'Programmed=True at generation 2', (x) => cond(x, 'Programmed')?.status === 'True' && cond(x, 'Programmed')?.observedGeneration === 2);
 	t.is(cond(fixed, 'Accepted')?.status, 'True');
 	t.is(fixed.status?.node, 'gw-1');
+
+	// Breaking a running tunnel's spec is refused, and the node keeps the last good generation.
+	await w.updateSpec('bad', siteToSiteSpec({ ike: { proposals: ['aes257-sha256-x25519'] } }));
+	const broken = await w.waitForTunnel('bad', 'Accepted=False at generation 3', (x) => cond(x, 'Accepted')?.status === 'False' && cond(x, 'Accepted')?.observedGeneration === 3);
+	t.regex(cond(broken, 'Accepted')?.message ?? '', /^spec\.ike\.proposals\[0\]: unknown algorithm "aes257".*; gw-1 keeps running generation 2$/);
+	t.is(broken.status?.node, 'gw-1');
+	await w.agents.get('gw-1')?.agent.settle();
+	t.is(w.agents.get('gw-1')?.programmer.configured.get(`${w.namespace}/bad`)?.generation, 2);
 });
