@@ -18,6 +18,15 @@ export interface LeaseClaim {
 
 export type LeaseResult = { held: true; lease: V1Lease } | { held: false; holder?: string; reason: string };
 
+/**
+ * Lease times are MicroTime on the wire (RFC 3339 with exactly six fractional digits; the API
+ * server parses nothing else). client-node passes a value of that type through unserialized,
+ * so we hand it the string it must send.
+ */
+export function microTime(d: Date): Date {
+	return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') as unknown as Date;
+}
+
 export const toDate = (v: unknown): Date | undefined => (v instanceof Date ? v : typeof v === 'string' ? new Date(v) : undefined);
 
 export function leaseExpired(lease: V1Lease, now: Date): boolean {
@@ -27,7 +36,8 @@ export function leaseExpired(lease: V1Lease, now: Date): boolean {
 }
 
 export async function claimLease(api: KubeApi, claim: LeaseClaim, now = new Date()): Promise<LeaseResult> {
-	const spec = { holderIdentity: claim.identity, leaseDurationSeconds: claim.leaseDurationSeconds, renewTime: now };
+	const stamp = microTime(now);
+	const spec = { holderIdentity: claim.identity, leaseDurationSeconds: claim.leaseDurationSeconds, renewTime: stamp };
 	try {
 		let lease: V1Lease;
 		try {
@@ -38,7 +48,7 @@ export async function claimLease(api: KubeApi, claim: LeaseClaim, now = new Date
 				apiVersion: 'coordination.k8s.io/v1',
 				kind: 'Lease',
 				metadata: { name: claim.name, namespace: claim.namespace, ...(claim.labels ? { labels: claim.labels } : {}) },
-				spec: { ...spec, acquireTime: now, leaseTransitions: 0 },
+				spec: { ...spec, acquireTime: stamp, leaseTransitions: 0 },
 			});
 			return { held: true, lease: created };
 		}
@@ -48,7 +58,7 @@ export async function claimLease(api: KubeApi, claim: LeaseClaim, now = new Date
 		const next: V1Lease = {
 			...lease,
 			metadata: { ...lease.metadata, ...(claim.labels ? { labels: { ...lease.metadata?.labels, ...claim.labels } } : {}) },
-			spec: { ...lease.spec, ...spec, ...(ours ? {} : { acquireTime: now, leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + 1 }) },
+			spec: { ...lease.spec, ...spec, ...(ours ? {} : { acquireTime: stamp, leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + 1 }) },
 		};
 		return { held: true, lease: await api.replaceLease(claim.namespace, claim.name, next) };
 	} catch (err) {

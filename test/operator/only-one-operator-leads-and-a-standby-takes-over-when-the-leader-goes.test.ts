@@ -49,3 +49,15 @@ test('one operator leads at a time and a standby takes over when the leader goes
 	const waited = await until(() => d.running);
 	t.true(waited >= 1500, `the standby waited ${waited} ms for the 2 s Lease to expire`);
 });
+
+test('lease times go on the wire as MicroTime: RFC 3339 with six fractional digits', async (t) => {
+	const { microTime } = await import('../../operator/k8s/lease.js');
+	t.is(String(microTime(new Date('2026-01-02T03:04:05.678Z'))), '2026-01-02T03:04:05.678000Z');
+	const c = await startTestCluster();
+	t.teardown(() => c.stop());
+	const { claimLease } = await import('../../operator/k8s/lease.js');
+	const claimed = await claimLease(kubeApi(c.kubeConfig), { namespace: c.namespace, name: 'probe', identity: 'me', leaseDurationSeconds: 5 });
+	t.true(claimed.held);
+	const renewTime = String((await kubeApi(c.kubeConfig).getLease(c.namespace, 'probe')).spec?.renewTime);
+	t.regex(renewTime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+});
