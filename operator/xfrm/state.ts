@@ -24,6 +24,13 @@ function markKey(attrs: readonly XfrmAttr[]): string {
 	return m ? `${m.v & m.m}/${m.m}` : '0/0';
 }
 
+/** Zeroes the key bytes an SA's decoded attributes hold, once the kernel entry is gone or replaced. */
+export function wipeKeys(sa: XfrmSa): void {
+	for (const a of sa.attrs) {
+		if (a.kind === 'aead' || a.kind === 'crypt' || a.kind === 'auth' || a.kind === 'authTrunc') a.value.key.fill(0);
+	}
+}
+
 /** The kernel's identity of an SA: (daddr, spi, proto, family) within a mark. */
 export function saKeyOf(daddr: string, spi: number, proto: number, family: number, attrs: readonly XfrmAttr[]): string {
 	return `${family}|${daddr}|${spi >>> 0}|${proto}|${markKey(attrs)}`;
@@ -78,7 +85,10 @@ export class KernelTables {
 		const { info, attrs } = sa;
 		const key = saKeyOf(info.id.daddr, info.id.spi, info.id.proto, info.family, attrs);
 		const old = this.sas.get(key);
-		if (old) this.unindex(old);
+		if (old) {
+			this.unindex(old);
+			if (old.sa !== sa) wipeKeys(old.sa);
+		}
 		// An update keeps its place in install order: UPDSA is how charon completes an inbound SA.
 		const e: SaEntry = { key, sa, order: old?.order ?? ++this.order, dying: old?.dying ?? false };
 		this.sas.set(key, e);
@@ -94,6 +104,7 @@ export class KernelTables {
 		if (!e) return false;
 		this.unindex(e);
 		this.changed?.add(key);
+		wipeKeys(e.sa);
 		return this.sas.delete(key);
 	}
 
@@ -131,6 +142,7 @@ export class KernelTables {
 			const old = oldSas.get(e.key);
 			if (old) { e.order = old.order; e.dying = old.dying; }
 		}
+		for (const old of oldSas.values()) if (this.sas.get(old.key)?.sa !== old.sa) wipeKeys(old.sa);
 		for (const p of policies) {
 			const e = this.putPolicy(p);
 			const old = oldPolicies.get(e.key);

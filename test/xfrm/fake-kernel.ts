@@ -2,7 +2,8 @@
 // pushed by the test, and every batch request (NEWAE, EXPIRE) is recorded.
 import type { KernelSource } from '../../operator/agent/xfrm-kernel.js';
 import { XFRM_MSG } from '../../operator/xfrm/codec/constants.js';
-import type { XfrmMessage } from '../../operator/xfrm/codec/message.js';
+import { decodeXfrm, encodeXfrm, type XfrmMessage } from '../../operator/xfrm/codec/message.js';
+import { splitMessages } from '../../operator/xfrm/codec/netlink.js';
 import type { XfrmEventListener } from '../../operator/xfrm/events.js';
 
 export class FakeKernel implements KernelSource {
@@ -14,9 +15,10 @@ export class FakeKernel implements KernelSource {
 	listener: XfrmEventListener | undefined;
 	dumps = 0;
 
+	/** Fresh copies, as a real dump decodes new objects each time (the mirror wipes keys of replaced ones). */
 	async dump(type: number): Promise<XfrmMessage[]> {
 		this.dumps++;
-		return type === XFRM_MSG.GETSA ? [...this.sas] : [...this.policies];
+		return (type === XFRM_MSG.GETSA ? this.sas : this.policies).map(m => decodeXfrm(splitMessages(encodeXfrm(m))[0]!));
 	}
 
 	async batch(msgs: XfrmMessage[]): Promise<number[]> {
