@@ -91,10 +91,12 @@ struct esp_dp_policy {
 	struct esp_dp_addr dst;		/* prefix */
 	uint16_t sport_lo, sport_hi;	/* inclusive; 0..65535 = any; ICMP: type */
 	uint16_t dport_lo, dport_hi;	/* ICMP: code */
-	uint32_t spi;			/* protect: the SA used (out) or required (in) */
+	uint32_t spi;			/* protect: the SA used (out) or required (in); 0 = by reqid */
 	uint32_t priority;
+	uint32_t reqid;			/* protect, as an XFRM template: out uses the newest out SA of this
+					 * reqid, in accepts any SA of it; 0 = by spi only */
 };
-_Static_assert(sizeof(struct esp_dp_policy) == 60, "esp_dp_policy layout");
+_Static_assert(sizeof(struct esp_dp_policy) == 64, "esp_dp_policy layout");
 _Static_assert(offsetof(struct esp_dp_policy, spi) == 52, "esp_dp_policy.spi offset");
 
 struct esp_dp_port {

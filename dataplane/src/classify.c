@@ -153,7 +153,10 @@ uint16_t classify_lan(struct worker *w, const struct spd *spd, const struct sad 
 			continue;
 		}
 		if (pol->action == ESP_DP_PROTECT) {
-			sa = last && last->conf.spi == pol->spi ? last : sad_lookup_out(sad, pol->spi);
+			if (pol->spi)
+				sa = last && last->conf.spi == pol->spi ? last : sad_lookup_out(sad, pol->spi);
+			else
+				sa = sad_lookup_out_reqid(sad, pol->reqid);
 			/* never in clear: a protect policy without its SA drops */
 			if (!sa) {
 				dp_drop(w, NULL, m, ESP_DP_DROP_no_sa);

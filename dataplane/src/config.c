@@ -305,7 +305,7 @@ static int parse_ports_range(json_t *o, const char *w, const char *field, uint16
 static int parse_policy(json_t *o, uint32_t i, struct esp_dp_policy *p)
 {
 	static const char *const known[] = { "dir", "src", "dst", "proto", "sport", "dport", "action",
-					     "spi", "priority", NULL };
+					     "spi", "priority", "reqid", NULL };
 	char w[32], fw[48];
 	const char *s;
 	int rc;
@@ -353,7 +353,11 @@ static int parse_policy(json_t *o, uint32_t i, struct esp_dp_policy *p)
 		p->action = ESP_DP_DISCARD;
 	else
 		return dp_fail(EINVAL, "%s.action: \"%s\", must be protect, bypass or discard", w, s);
-	if ((rc = parse_spi(o, w, p->action == ESP_DP_PROTECT, &p->spi)))
+	uint64_t reqid = 0;
+	if ((rc = get_uint(o, w, "reqid", UINT32_MAX, false, &reqid)))
+		return rc;
+	p->reqid = (uint32_t)reqid;
+	if ((rc = parse_spi(o, w, p->action == ESP_DP_PROTECT && !p->reqid, &p->spi)))
 		return rc;
 	uint64_t prio = 0;
 	if ((rc = get_uint(o, w, "priority", UINT32_MAX, false, &prio)))
@@ -481,10 +485,16 @@ static int parse_config(const char *path, struct config *c)
 		if (p->action == ESP_DP_PROTECT) {
 			bool found = false;
 			for (uint32_t k = 0; k < c->nsas; k++)
-				found |= c->sas[k].spi == p->spi && c->sas[k].dir == p->dir;
-			if (!found) {
+				found |= c->sas[k].dir == p->dir &&
+					 (p->spi ? c->sas[k].spi == p->spi : c->sas[k].reqid == p->reqid);
+			if (!found && p->spi) {
 				rc = dp_fail(EINVAL, "policies[%zu].spi: no %s SA with spi 0x%x", i,
 					     p->dir == ESP_DP_DIR_IN ? "in" : "out", p->spi);
+				goto out;
+			}
+			if (!found) {
+				rc = dp_fail(EINVAL, "policies[%zu].reqid: no %s SA with reqid %u", i,
+					     p->dir == ESP_DP_DIR_IN ? "in" : "out", p->reqid);
 				goto out;
 			}
 		}

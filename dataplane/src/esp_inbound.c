@@ -157,7 +157,8 @@ sa_process_fn esp_inbound_fn(const struct sa *sa)
 	return sa->aead ? esp_inbound_aead : esp_inbound_cbc_hmac;
 }
 
-/* RFC 4301 5.2: a decrypted packet must match an inbound protect policy naming its SA. */
+/* RFC 4301 5.2: a decrypted packet must match an inbound protect policy naming its SA, by SPI
+ * or, as XFRM templates do, by reqid (so a rekeyed SA is accepted the moment it is installed). */
 uint16_t esp_inbound_policy_check(struct sa *sa, const struct spd *spd, struct rte_mbuf **pkts,
 				  uint16_t n, uint8_t *reason)
 {
@@ -169,7 +170,8 @@ uint16_t esp_inbound_policy_check(struct sa *sa, const struct spd *spd, struct r
 	spd_classify(spd, keys, family, n, res);
 	for (uint16_t i = 0; i < n; i++) {
 		const struct esp_dp_policy *p = res[i] ? &spd->pol[res[i] - 1] : NULL;
-		bool ok = p && p->action == ESP_DP_PROTECT && p->spi == sa->conf.spi;
+		bool ok = p && p->action == ESP_DP_PROTECT &&
+			  ((p->spi && p->spi == sa->conf.spi) || (p->reqid && p->reqid == sa->conf.reqid));
 		status[i] = ok ? 0 : ESP_DP_DROP_policy_mismatch + 1;
 	}
 	/* keep reasons of packets already behind n untouched: partition only the first n */

@@ -114,6 +114,7 @@ struct sa {
 	/* cold */
 	struct esp_dp_sa conf;	/* keys zeroed right after the crypto session is made */
 	bool rt_shared;		/* rt was taken over by the SA that replaced this one */
+	uint64_t installed;	/* install order: the newest out SA of a reqid wins */
 };
 /* {conf, err} => 0 if the SA is well-formed; needs no EAL (used by config validation) */
 int sa_validate(const struct esp_dp_sa *conf);
@@ -126,10 +127,13 @@ bool sa_same_key(const struct sa *sa, uint32_t spi, uint8_t dir, const struct es
 struct sad {
 	uint32_t mask;
 	uint32_t count;
+	uint32_t nreqid;
+	struct sad_reqid { uint32_t reqid; struct sa *sa; } *by_reqid;	/* out SAs, sorted; newest per reqid */
 	struct sa *slot[];
 };
 struct sa *sad_lookup_in(const struct sad *t, uint32_t spi_be, uint8_t family, const uint8_t *dst);
 struct sa *sad_lookup_out(const struct sad *t, uint32_t spi);
+struct sa *sad_lookup_out_reqid(const struct sad *t, uint32_t reqid);
 
 /* ---- spd.c: policies on rte_acl ---- */
 struct spd {

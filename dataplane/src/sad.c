@@ -2,6 +2,7 @@
  * published with one atomic store. Workers read it without locks; the old table and any
  * SA it alone referenced are freed after RCU quiescence (two-phase removal). */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -42,6 +43,58 @@ struct sa *sad_lookup_out(const struct sad *t, uint32_t spi)
 	}
 }
 
+struct sa *sad_lookup_out_reqid(const struct sad *t, uint32_t reqid)
+{
+	if (!t)
+		return NULL;
+	uint32_t lo = 0, hi = t->nreqid;
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+		if (t->by_reqid[mid].reqid < reqid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < t->nreqid && t->by_reqid[lo].reqid == reqid ? t->by_reqid[lo].sa : NULL;
+}
+
+static int by_reqid_order(const void *a, const void *b)
+{
+	const struct sad_reqid *x = a, *y = b;
+	if (x->reqid != y->reqid)
+		return x->reqid < y->reqid ? -1 : 1;
+	/* newest first, so the first of a run is the one kept */
+	return x->sa->installed > y->sa->installed ? -1 : x->sa->installed < y->sa->installed;
+}
+
+/* The out SAs that carry a reqid, one per reqid (the newest), sorted for binary search. */
+static int sad_index_reqids(struct sad *t)
+{
+	uint32_t n = 0;
+	t->by_reqid = rte_zmalloc("espdp_sad_reqid", (t->count + 1) * sizeof(*t->by_reqid), 0);
+	if (!t->by_reqid)
+		return -ENOMEM;
+	for (uint32_t k = 0; k <= t->mask; k++) {
+		struct sa *sa = t->slot[k];
+		if (sa && sa->dir == ESP_DP_DIR_OUT && sa->conf.reqid)
+			t->by_reqid[n++] = (struct sad_reqid){ sa->conf.reqid, sa };
+	}
+	qsort(t->by_reqid, n, sizeof(*t->by_reqid), by_reqid_order);
+	uint32_t kept = 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (kept == 0 || t->by_reqid[kept - 1].reqid != t->by_reqid[i].reqid)
+			t->by_reqid[kept++] = t->by_reqid[i];
+	t->nreqid = kept;
+	return 0;
+}
+
+static void sad_free(struct sad *t)
+{
+	if (t)
+		rte_free(t->by_reqid);
+	rte_free(t);
+}
+
 static void sad_insert(struct sad *t, struct sa *sa)
 {
 	uint32_t i = spi_hash(sa->conf.spi) & t->mask;
@@ -66,6 +119,10 @@ static struct sad *sad_build(const struct sad *old, const struct sa *skip, struc
 			sad_insert(t, old->slot[k]);
 	if (add)
 		sad_insert(t, add);
+	if (sad_index_reqids(t) != 0) {
+		rte_free(t);
+		return NULL;
+	}
 	return t;
 }
 
@@ -105,11 +162,13 @@ int esp_dp_sa_put(const struct esp_dp_sa *conf)
 		return dp_fail(ENODEV, "dataplane not initialised");
 	pthread_mutex_lock(&dp.lock);
 	struct sa *sa;
+	static uint64_t installs;
 	int rc = sa_create(conf, &sa);
 	if (rc) {
 		pthread_mutex_unlock(&dp.lock);
 		return rc;
 	}
+	sa->installed = ++installs;
 	struct sad *old = atomic_load(&dp.sad);
 	struct sa *prev = sad_find(old, conf->spi, conf->dir, &conf->dst);
 	struct sad *t = sad_build(old, prev, sa);
@@ -123,7 +182,7 @@ int esp_dp_sa_put(const struct esp_dp_sa *conf)
 	atomic_store(&dp.sad, t);
 	dp_rcu_wait();
 	sa_free(prev);
-	rte_free(old);
+	sad_free(old);
 	pthread_mutex_unlock(&dp.lock);
 	return 0;
 }
@@ -150,7 +209,7 @@ int esp_dp_sa_del(uint32_t spi, uint8_t dir, const struct esp_dp_addr *dst)
 	atomic_store(&dp.sad, t);
 	dp_rcu_wait();
 	sa_free(prev);
-	rte_free(old);
+	sad_free(old);
 	pthread_mutex_unlock(&dp.lock);
 	return 0;
 }

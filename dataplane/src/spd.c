@@ -3,6 +3,7 @@
  * policy's index + 1 as user data; XFRM's "lower priority value wins" maps to ACL priority. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_acl.h>
@@ -64,7 +65,44 @@ static void rule_fields(struct rte_acl_field *fld, const struct esp_dp_policy *p
 	fld[f++].mask_range.u16 = p->dport_hi;
 }
 
-static struct rte_acl_ctx *acl_build(const struct esp_dp_policy *pol, uint32_t n, uint8_t dir, int v6)
+/* {policies} => rank[i]: 0 for the lowest priority value (the strongest), 1 for the next...
+ * XFRM priorities are full 32-bit (strongSwan uses values like 375423); ranks keep their order
+ * within the range ACL priorities have. */
+static int u32_order(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void priority_ranks(const struct esp_dp_policy *pol, uint32_t n, uint32_t *rank)
+{
+	uint32_t *values = malloc((n + 1) * sizeof(*values)), m = 0;
+	if (!values) {	/* keep going with one rank for all: ties fall back to list order */
+		memset(rank, 0, n * sizeof(*rank));
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		values[i] = pol[i].priority;
+	qsort(values, n, sizeof(*values), u32_order);
+	for (uint32_t i = 0; i < n; i++)
+		if (m == 0 || values[m - 1] != values[i])
+			values[m++] = values[i];
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t lo = 0, hi = m;
+		while (lo < hi) {
+			uint32_t mid = (lo + hi) / 2;
+			if (values[mid] < pol[i].priority)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		rank[i] = lo;
+	}
+	free(values);
+}
+
+static struct rte_acl_ctx *acl_build(const struct esp_dp_policy *pol, const uint32_t *rank, uint32_t n,
+				     uint8_t dir, int v6)
 {
 	uint32_t count = 0;
 	for (uint32_t i = 0; i < n; i++)
@@ -87,8 +125,9 @@ static struct rte_acl_ctx *acl_build(const struct esp_dp_policy *pol, uint32_t n
 		struct rte_acl_rule_data *data = v6 ? &rule.r6.data : &rule.r4.data;
 		data->category_mask = 1;
 		/* XFRM: a lower value wins; ACL: a higher value wins. Earlier entries break ties. */
-		uint32_t prio = pol[i].priority > 0xffff ? 0xffff : pol[i].priority;
-		data->priority = (int32_t)((0xffffu - prio) * 2048u + (2047u - (i < 2047 ? i : 2047)) + 1);
+		/* at most RTE_ACL_MAX_PRIORITY (2^29 - 1): 2^18 - 1 ranks x 2048 positions */
+		uint32_t r = rank[i] > 0x3fffe ? 0x3fffe : rank[i];
+		data->priority = (int32_t)((0x3fffeu - r) * 2048u + (2047u - (i < 2047 ? i : 2047)) + 1);
 		data->userdata = i + 1;
 		rule_fields(v6 ? rule.r6.field : rule.r4.field, &pol[i], v6 ? 4 : 1);
 		if (rte_acl_add_rules(ctx, (struct rte_acl_rule *)&rule, 1) != 0) {
@@ -129,6 +168,8 @@ static int policy_validate(const struct esp_dp_policy *p, uint8_t dir, uint32_t 
 		return dp_fail(EINVAL, "policies[%u].sport/dport: range reversed", i);
 	if (p->proto != ESP_DP_PROTO_ANY && p->proto > 255)
 		return dp_fail(EINVAL, "policies[%u].proto: not an IP protocol", i);
+	if (p->action == ESP_DP_PROTECT && !p->spi && !p->reqid)
+		return dp_fail(EINVAL, "policies[%u].spi: a protect policy needs an spi or a reqid", i);
 	return 0;
 }
 
@@ -156,17 +197,26 @@ int esp_dp_spd_replace(uint8_t dir, const struct esp_dp_policy *pol, uint32_t n)
 	spd->count = n;
 	if (n)
 		memcpy(spd->pol, pol, n * sizeof(pol[0]));
+	uint32_t *rank = calloc(n + 1, sizeof(*rank));
+	if (!rank) {
+		spd_free(spd);
+		rc = dp_fail(ENOMEM, "out of memory for SPD");
+		goto out;
+	}
+	priority_ranks(pol, n, rank);
 	for (int v6 = 0; v6 < 2; v6++) {
 		bool wanted = false;
 		for (uint32_t i = 0; i < n; i++)
 			wanted |= pol[i].dst.family == (v6 ? 6 : 4);
-		spd->acl[v6] = acl_build(pol, n, dir, v6);
+		spd->acl[v6] = acl_build(pol, rank, n, dir, v6);
 		if (wanted && !spd->acl[v6]) {
+			free(rank);
 			spd_free(spd);
 			rc = dp_fail(ENOMEM, "cannot build the ACL for the %s SPD", dir ? "out" : "in");
 			goto out;
 		}
 	}
+	free(rank);
 	struct spd *old = atomic_exchange(&dp.spd[dir], spd);
 	dp_rcu_wait();
 	spd_free(old);

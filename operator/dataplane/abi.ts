@@ -58,6 +58,7 @@ export const Policy = koffi.struct('esp_dp_policy', {
 	dport_hi: 'uint16_t',
 	spi: 'uint32_t',
 	priority: 'uint32_t',
+	reqid: 'uint32_t',
 });
 
 export const Port = koffi.struct('esp_dp_port', {
@@ -111,7 +112,7 @@ export function nativeApi(): Native {
 	if (native) return native;
 	const lib = openLibrary();
 	const checks: [string, koffi.IKoffiCType, number][] = [
-		['esp_dp_addr', Addr, 20], ['esp_dp_sa', Sa, 456], ['esp_dp_policy', Policy, 60],
+		['esp_dp_addr', Addr, 20], ['esp_dp_sa', Sa, 456], ['esp_dp_policy', Policy, 64],
 		['esp_dp_port', Port, 116], ['esp_dp_route', Route, 44], ['esp_dp_neighbor', Neighbor, 28],
 	];
 	for (const [name, type, size] of checks) {

@@ -144,6 +144,7 @@ export function policyToC(p: DpPolicy, i: number): Record<string, unknown> {
 		sport_lo: sportLo, sport_hi: sportHi, dport_lo: dportLo, dport_hi: dportHi,
 		spi: p.spi ? spiNumber(p.spi, `policies[${i}].spi`) : 0,
 		priority: p.priority ?? 0,
+		reqid: p.reqid ?? 0,
 	};
 }
 

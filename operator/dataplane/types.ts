@@ -76,6 +76,9 @@ export interface DpPolicy {
 	/** the SA a protect policy uses (outbound) or requires (inbound) */
 	spi?: Hex;
 	priority?: number;
+	/** instead of spi, as an XFRM template: outbound uses the newest outbound SA of this reqid,
+	 * inbound accepts any SA of it (so a rekeyed SA works the moment it is installed) */
+	reqid?: number;
 }
 
 export interface DpPort {
