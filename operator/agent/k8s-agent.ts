@@ -113,6 +113,8 @@ export class K8sAgent {
 	#applied: string | undefined;
 	#applyErrors = new Map<string, string>();
 	#credentialErrors = new Map<string, string>();
+	#lastHeartbeat = Date.now();
+	#fenceAnnounced = false;
 	/** The last object of each tunnel that was Accepted at its own generation. */
 	readonly #accepted = new Map<string, IPsecTunnel>();
 	/** Secrets by `namespace/name`, reused while their resourceVersion is the one the operator resolved. */
@@ -172,8 +174,30 @@ export class K8sAgent {
 			labels: { [AGENT_COMPONENT_LABEL]: 'agent', [NODE_LABEL]: o.node },
 			force: true,
 		});
-		if (!result.held) this.log.warn({ reason: result.reason }, 'heartbeat not renewed');
+		if (result.held) {
+			const wasFenced = this.fenced;
+			this.#lastHeartbeat = Date.now();
+			if (wasFenced) {
+				this.log.info({}, 'heartbeat renewed: serving again');
+				this.kick();
+			}
+		} else this.log.warn({ reason: result.reason }, 'heartbeat not renewed');
+		if (this.fenced && !this.#fenceAnnounced) {
+			this.#fenceAnnounced = true;
+			this.log.warn({ lastHeartbeat: new Date(this.#lastHeartbeat).toISOString() }, 'heartbeat lost past the lease: fencing, all tunnels unprogrammed');
+			this.kick();
+		}
 		if (!this.#stopped) this.#heartbeatTimer = setTimeout(() => void this.#heartbeat(), o.heartbeatMs ?? (duration * 1000) / 3);
+	}
+
+	/**
+	 * Fenced: the heartbeat Lease has not been renewed for a whole lease duration, so the
+	 * operator may already have moved this node's tunnels elsewhere. The agent unprograms
+	 * everything rather than risk two nodes serving one tunnel, and serves again once it can
+	 * renew (and so read its assignments) again.
+	 */
+	get fenced(): boolean {
+		return Date.now() - this.#lastHeartbeat > (this.#o.leaseDurationSeconds ?? 10) * 1000;
 	}
 
 	/** Ask for a sync soon; syncs never overlap, a kick during one runs another after it. */
@@ -219,7 +243,9 @@ export class K8sAgent {
 		// rejected one is unassigned by the operator and so leaves `mine`.
 		const serving: IPsecTunnel[] = [];
 		const current = new Set<string>();
-		for (const t of mine) {
+		const fenced = this.fenced;
+		if (!fenced) this.#fenceAnnounced = false;
+		for (const t of fenced ? [] : mine) {
 			const key = keyOf(t);
 			current.add(key);
 			if (t.metadata.deletionTimestamp) continue;
@@ -232,10 +258,11 @@ export class K8sAgent {
 				if (previous) serving.push(previous);
 			}
 		}
-		for (const key of this.#accepted.keys()) if (!current.has(key)) this.#accepted.delete(key);
+		if (!fenced) for (const key of this.#accepted.keys()) if (!current.has(key)) this.#accepted.delete(key);
 		// Apply only when what should be configured changed (or the last apply left errors):
 		// the signature covers spec generations and the Secret versions the operator resolved.
 		const signature = JSON.stringify(serving.map((t) => [keyOf(t), t.metadata.generation, t.status?.credentialsVersion]).sort());
+		// (fenced: nothing is served, and there is no point writing status the API cannot take)
 		if (signature !== this.#applied || this.#applyErrors.size > 0 || this.#credentialErrors.size > 0) {
 			const credentialErrors = new Map<string, string>();
 			const desired: DesiredTunnel[] = [];
@@ -272,7 +299,7 @@ export class K8sAgent {
 			this.log.warn({ err: String(err) }, 'observe failed');
 			return undefined;
 		});
-		if (observed) await this.#report(mine, new Map(serving.map((t) => [keyOf(t), t.metadata.generation ?? 0])), observed, errors);
+		if (observed && !fenced) await this.#report(mine, new Map(serving.map((t) => [keyOf(t), t.metadata.generation ?? 0])), observed, errors);
 		clearTimeout(this.#syncTimer);
 		if (!this.#stopped) this.#syncTimer = setTimeout(() => this.kick(), o.syncIntervalMs ?? 2000);
 	}

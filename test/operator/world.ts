@@ -17,6 +17,8 @@ import { CustomObjectsApi } from '@kubernetes/client-node';
 export interface WorldOptions {
 	nodes: { name: string; labels?: Record<string, string> }[];
 	agentOptions?: { counterPatchIntervalMs?: number; minPatchIntervalMs?: number; syncIntervalMs?: number };
+	/** Wrap an agent's API client (e.g. to cut it off). */
+	agentApi?: (node: string, api: KubeApi) => KubeApi;
 }
 
 export interface World {
@@ -63,8 +65,9 @@ export async function startWorld(options: WorldOptions): Promise<World> {
 			programmer,
 			leaseNamespace: ns,
 			namespace: ns,
-			leaseDurationSeconds: 1,
-			heartbeatMs: 250,
+			...(options.agentApi ? { api: options.agentApi(n.name, kubeApi(kc)) } : {}),
+			leaseDurationSeconds: 2,
+			heartbeatMs: 300,
 			syncIntervalMs: options.agentOptions?.syncIntervalMs ?? 200,
 			minPatchIntervalMs: options.agentOptions?.minPatchIntervalMs ?? 0,
 			counterPatchIntervalMs: options.agentOptions?.counterPatchIntervalMs ?? 1000,
