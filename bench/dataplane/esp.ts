@@ -129,8 +129,8 @@ try {
 			let hz = 0;
 			for (let k = 0; k < repeat; k++) {
 				pps = Math.max(pps, op === 'encrypt'
-					? dataplaneRate(join(dir, 'enc.json'), ['net_null0', `net_pcap1,rx_pcap=${clear},infinite_rx=1`])
-					: dataplaneRate(join(dir, 'dec.json'), [`net_pcap0,rx_pcap=${esp},infinite_rx=1`, 'net_null1']));
+					? dataplaneRate(join(dir, 'enc.json'), ['net_null0,no-rx=1', `net_pcap1,rx_pcap=${clear},infinite_rx=1`])
+					: dataplaneRate(join(dir, 'dec.json'), [`net_pcap0,rx_pcap=${esp},infinite_rx=1`, 'net_null1,no-rx=1']));
 				const c = cryptoPerfRate(op, load.cryptoPerf);
 				if (c.ops > crypto) {
 					crypto = c.ops;

@@ -8,6 +8,7 @@
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
+#include <rte_prefetch.h>
 #include <rte_udp.h>
 
 #include "internal.h"
@@ -88,6 +89,8 @@ uint16_t classify_wan(struct worker *w, const struct sad *sad, struct rte_mbuf *
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint8_t family = 0;
+		if (i + 2 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void *));
 		uint8_t st = strip_l2(m, &family);
 		if (st) {
 			dp_drop(w, NULL, m, st - 1u);
@@ -128,6 +131,8 @@ uint16_t classify_lan(struct worker *w, const struct spd *spd, const struct sad 
 	uint32_t res[DP_BURST];
 	uint16_t valid = 0;
 	for (uint16_t i = 0; i < n; i++) {
+		if (i + 2 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void *));
 		uint8_t st = strip_l2(pkts[i], &family[valid]);
 		if (st == 0 && spd_key(pkts[i], &keys[valid]) == 0)
 			st = ESP_DP_DROP_malformed + 1;

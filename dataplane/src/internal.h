@@ -109,7 +109,8 @@ struct sa {
 	uint8_t hdr_len;	/* outer IP (+UDP) + ESP header + IV, the bytes put in front */
 	uint8_t udp;		/* 1 when UDP-encapsulated */
 	uint8_t salt[4];
-	uint8_t hdr[40 + 8 + 8]; /* template: outer IP (+UDP) + SPI; lengths/seq filled per packet */
+	uint8_t hdr[64];	/* template: outer IP (+UDP) + SPI; lengths/seq filled per packet */
+	uint32_t hdr_csum;	/* IPv4: one's complement sum of the template, length and id as 0 */
 	uint64_t hard_bytes, hard_packets;
 	/* cold */
 	struct esp_dp_sa conf;	/* keys zeroed right after the crypto session is made */

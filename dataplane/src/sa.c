@@ -129,6 +129,8 @@ static void build_template(struct sa *sa, const struct esp_dp_sa *c)
 		ip->next_proto_id = proto;
 		memcpy(&ip->src_addr, c->src.addr, 4);
 		memcpy(&ip->dst_addr, c->dst.addr, 4);
+		/* per packet only total_length and packet_id change: add them to this (RFC 1071) */
+		sa->hdr_csum = rte_raw_cksum(ip, sizeof(*ip));
 		p += sizeof(*ip);
 	} else {
 		struct rte_ipv6_hdr *ip = (void *)p;
