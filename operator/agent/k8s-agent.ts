@@ -166,6 +166,7 @@ export class K8sAgent {
 		if (this.#stopped) return;
 		const o = this.#o;
 		const duration = o.leaseDurationSeconds ?? 10;
+		const sentAt = Date.now(); // the renewTime the operator will judge us by
 		const result = await claimLease(this.api, {
 			namespace: o.leaseNamespace,
 			name: `${AGENT_LEASE_PREFIX}${o.node}`,
@@ -176,7 +177,7 @@ export class K8sAgent {
 		});
 		if (result.held) {
 			const wasFenced = this.fenced;
-			this.#lastHeartbeat = Date.now();
+			this.#lastHeartbeat = sentAt;
 			if (wasFenced) {
 				this.log.info({}, 'heartbeat renewed: serving again');
 				this.kick();
@@ -191,13 +192,16 @@ export class K8sAgent {
 	}
 
 	/**
-	 * Fenced: the heartbeat Lease has not been renewed for a whole lease duration, so the
+	 * Fenced: the heartbeat Lease has not been renewed for (almost) a lease duration, so the
 	 * operator may already have moved this node's tunnels elsewhere. The agent unprograms
 	 * everything rather than risk two nodes serving one tunnel, and serves again once it can
 	 * renew (and so read its assignments) again.
 	 */
 	get fenced(): boolean {
-		return Date.now() - this.#lastHeartbeat > (this.#o.leaseDurationSeconds ?? 10) * 1000;
+		// A little before the operator's deadline (renewTime + lease duration), so the old node
+		// is already down when the new one comes up.
+		const lease = (this.#o.leaseDurationSeconds ?? 10) * 1000;
+		return Date.now() - this.#lastHeartbeat > lease - Math.min(1000, lease / 5);
 	}
 
 	/** Ask for a sync soon; syncs never overlap, a kick during one runs another after it. */

