@@ -4,7 +4,9 @@
 // the SA and policy dumps. The codec's round-trip and fuzz tests read the file.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { XFRM_MSG } from '../../operator/xfrm/codec/constants.js';
+import { XFRM_MSG, XFRMNLGRP } from '../../operator/xfrm/codec/constants.js';
+import { decodeXfrm, encodeXfrm, type XfrmMessage } from '../../operator/xfrm/codec/message.js';
+import { buildExpire, buildNewAe } from '../../operator/xfrm/messages/newae.js';
 import { splitMessages } from '../../operator/xfrm/codec/netlink.js';
 import { XfrmSocket } from '../../operator/xfrm/socket.js';
 import { MIRROR_GROUPS } from '../../operator/xfrm/events.js';
@@ -32,7 +34,7 @@ const steps: Array<[string, string]> = [
 ];
 const flushSteps: Array<[string, string]> = [['flushsa', 'state flush'], ['flushpolicy', 'policy flush']];
 
-const events = new XfrmSocket({ groups: MIRROR_GROUPS });
+const events = new XfrmSocket({ groups: [...MIRROR_GROUPS, XFRMNLGRP.AEVENTS] });
 const out: Array<{ label: string; hex: string }> = [];
 
 function collect(label: string): void {
@@ -77,6 +79,27 @@ for (const [label, cmd] of steps) {
 }
 await dump('dump sa', XFRM_MSG.GETSA);
 await dump('dump policy', XFRM_MSG.GETPOLICY);
+
+// What the agent writes (NEWAE, EXPIRE) as the kernel echoes it to listeners, and the
+// kernel's answers (ACK, error) on a request socket.
+const sa101 = out.filter(f => f.label === 'dump sa').map(f => decodeXfrm(splitMessages(Buffer.from(f.hex, 'hex'))[0]!))
+	.find(m => m.kind === 'sa' && m.body.id.spi === 0x101);
+if (sa101?.kind === 'sa') {
+	const x = { info: sa101.body, attrs: sa101.attrs };
+	const req = new XfrmSocket();
+	const ask = async (label: string, m: XfrmMessage, flags: number) => {
+		req.send(encodeXfrm({ ...m, seq: 77, flags: m.flags | flags }));
+		await req.waitReadable(200);
+		for (const d of req.receive().datagrams) out.push({ label, hex: d.toString('hex') });
+		await settle(label.replace('answer', 'event'));
+	};
+	await ask('newae answer ack', buildNewAe(x, { dir: 'out', bytes: 1000n, packets: 10n, useTime: 1700000000n, seq: 10n }), 0x5);
+	await ask('expire answer ack', buildExpire(x, false), 0x5);
+	const gone = buildNewAe(x, { dir: 'out', bytes: 0n, packets: 0n, useTime: 0n, seq: 1n });
+	if (gone.kind === 'aevent') gone.body.saId.spi = 0xdead;
+	await ask('newae answer error', gone, 0x1);
+	req.close();
+}
 for (const [label, cmd] of flushSteps) {
 	execFileSync('sh', ['-c', `ip xfrm ${cmd}`]);
 	await settle(label);

@@ -60,6 +60,19 @@ test('the decoded fields are the ones ip xfrm was given', t => {
 	if (del?.kind !== 'policyId') return t.fail();
 	t.is(attr(del.attrs, 'policy')?.index, pol.body.index);
 
+	// What the agent writes, as the kernel echoes it, and the kernel's answers.
+	const ae = byLabel.get('newae event ack');
+	if (ae?.kind !== 'aevent') return t.fail();
+	t.is(ae.body.saId.spi, 0x101);
+	t.deepEqual(attr(ae.attrs, 'ltime'), { bytes: 1000n, packets: 10n, addTime: attr(ae.attrs, 'ltime')?.addTime ?? -1n, useTime: 1700000000n });
+	t.is(attr(ae.attrs, 'replay')?.oseq, 10);
+	const exp = byLabel.get('expire event ack');
+	if (exp?.kind !== 'expire') return t.fail();
+	t.is(exp.body.state.id.spi, 0x101);
+	t.is(exp.body.hard, 0);
+	t.like(byLabel.get('newae answer ack'), { kind: 'error', seq: 77, body: { error: 0 } });
+	t.like(byLabel.get('newae answer error'), { kind: 'error', seq: 77, body: { error: -3 } });
+
 	t.is(byLabel.get('flushsa')?.kind, 'flushSa');
 	t.is(byLabel.get('flushpolicy')?.kind, 'flushPolicy');
 });

@@ -24,7 +24,7 @@ export type XfrmMessage =
 	| (Base & { kind: 'polexpire'; body: UserPolexpire })
 	| (Base & { kind: 'aevent'; body: AeventId }) // NEWAE, GETAE
 	| (Base & { kind: 'mapping'; body: UserMapping })
-	| (Base & { kind: 'error'; body: { error: number } })
+	| (Base & { kind: 'error'; body: { error: number; /** the request's header (and, on failure, its body) as the kernel echoes it */ echo?: Buffer } })
 	| (Base & { kind: 'done'; body: null })
 	| (Base & { kind: 'other'; body: Buffer });
 
@@ -66,7 +66,7 @@ function bodyFor(type: number): BodyKind | undefined {
 export function decodeXfrm(m: NlMessage): XfrmMessage {
 	const h: NlHeader = { type: m.type, flags: m.flags, seq: m.seq, pid: m.pid };
 	const p = m.payload;
-	if (m.type === NLMSG_ERROR) return { ...h, kind: 'error', body: { error: decodeError(p) }, attrs: [] };
+	if (m.type === NLMSG_ERROR) return { ...h, kind: 'error', body: { error: decodeError(p), echo: copyOf(p, 4) }, attrs: [] };
 	if (m.type === NLMSG_DONE) return { ...h, kind: 'done', body: null, attrs: [] };
 	const b = bodyFor(m.type);
 	if (!b) return { ...h, kind: 'other', body: copyOf(p), attrs: [] };
@@ -85,8 +85,10 @@ export function encodeXfrm(m: XfrmMessage): Buffer {
 	const attrs = encodeAttrs(m.attrs);
 	switch (m.kind) {
 		case 'error': {
-			const b = Buffer.alloc(4 + NLMSG_HDRLEN);
+			const echo = m.body.echo ?? Buffer.alloc(NLMSG_HDRLEN);
+			const b = Buffer.alloc(4 + echo.length);
 			b.writeInt32LE(m.body.error, 0);
+			echo.copy(b, 4);
 			return buildMessage(h, b, []);
 		}
 		case 'done': return buildMessage(h, Buffer.alloc(4), []);
