@@ -76,3 +76,12 @@ test('the decoded fields are the ones ip xfrm was given', t => {
 	t.is(byLabel.get('flushsa')?.kind, 'flushSa');
 	t.is(byLabel.get('flushpolicy')?.kind, 'flushPolicy');
 });
+
+test('MAPPING, which the kernel sends only when a NAT-T peer moves (never in the captures), round-trips', t => {
+	const m = {
+		kind: 'mapping' as const, type: XFRM_MSG.MAPPING, flags: 0, seq: 0, pid: 0, attrs: [],
+		body: { id: { daddr: '192.0.2.1', spi: 0x2001, family: 2, proto: 50 }, reqid: 7, oldSaddr: '198.51.100.1', newSaddr: '198.51.100.9', oldSport: 4500, newSport: 61000 },
+	};
+	t.deepEqual(decodeOne(encodeXfrm(m)), m);
+	t.is(encodeXfrm(m).length, 16 + 64);
+});
