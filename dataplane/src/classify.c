@@ -109,7 +109,7 @@ uint16_t classify_wan(struct worker *w, const struct sad *sad, struct rte_mbuf *
 		uint32_t spi_be;
 		memcpy(&spi_be, rte_pktmbuf_mtod_offset(m, const uint8_t *, off), 4);
 		struct sa *sa = last && last->spi_be == spi_be && last->outer_family == family &&
-				memcmp(last->conf.dst.addr, dst, family == 4 ? 4 : 16) == 0
+				dp_addr_eq(last->conf.dst.addr, dst, family)
 			? last : sad_lookup_in(sad, spi_be, family, dst);
 		if (!sa) {
 			dp_drop(w, NULL, m, ESP_DP_DROP_unknown_spi);

@@ -25,7 +25,7 @@ struct sa *sad_lookup_in(const struct sad *t, uint32_t spi_be, uint8_t family, c
 		if (!sa)
 			return NULL;
 		if (sa->spi_be == spi_be && sa->dir == ESP_DP_DIR_IN && sa->outer_family == family &&
-		    memcmp(sa->conf.dst.addr, dst, family == 4 ? 4 : 16) == 0)
+		    dp_addr_eq(sa->conf.dst.addr, dst, family))
 			return sa;
 	}
 }
