@@ -8,9 +8,9 @@ import { encapCodec, type EncapTmpl } from './encap.js';
 import { XfrmDecodeError } from './errors.js';
 import { lifetimeCurCodec, type LifetimeCur } from './lifetimes.js';
 import { markCodec, type XfrmMark } from './mark.js';
-import { buildAttr, copyOf, walkAttrs } from './netlink.js';
+import { align4, buildAttr, copyOf, NLA_HDRLEN } from './netlink.js';
 import { decodeReplayEsn, encodeReplayEsn, replayCodec, type ReplayState, type ReplayStateEsn } from './replay.js';
-import { decodeStruct, encodeStruct, type StructCodec } from './struct.js';
+import { encodeStruct, type StructCodec } from './struct.js';
 import { userTmplCodec, type UserTmpl } from './user-tmpl.js';
 import { userpolicyInfoCodec, type UserpolicyInfo } from './userpolicy-info.js';
 import { usersaInfoCodec, type UsersaInfo } from './usersa-info.js';
@@ -57,59 +57,77 @@ export function attr<K extends AttrKind>(attrs: readonly XfrmAttr[], kind: K): A
 	return found?.value as AttrOf<K>['value'] | undefined;
 }
 
-function fixed<T>(c: StructCodec<T>, name: string, data: Buffer): T {
+function fixed<T>(c: StructCodec<T>, name: string, b: Buffer, p: number, n: number): T {
 	// The kernel's nla_policy checks a minimum length; we do the same.
-	if (data.length < c.size) throw new XfrmDecodeError(name, `payload ${data.length} bytes < ${c.size}`);
-	return decodeStruct(c, data, 0);
+	if (n < c.size) throw new XfrmDecodeError(name, `payload ${n} bytes < ${c.size}`);
+	return c.decode(b, p);
 }
 
-function u32(name: string, data: Buffer): number {
-	if (data.length < 4) throw new XfrmDecodeError(name, `payload ${data.length} bytes < 4`);
-	return data.readUInt32LE(0);
+function atLeast(name: string, n: number, size: number): void {
+	if (n < size) throw new XfrmDecodeError(name, `payload ${n} bytes < ${size}`);
 }
 
 const u32ByType = new Map<number, U32Name>(Object.entries(U32_ATTRS).map(([k, v]) => [v, k as U32Name]));
 
-/** {attribute bytes, the message's address family} => typed attributes */
+/**
+ * {attribute bytes, the message's address family} => typed attributes. Walks offsets in
+ * place (no view per attribute: a full dump has hundreds of thousands of them).
+ */
 export function decodeAttrs(b: Buffer, off: number, end: number, family: number): XfrmAttr[] {
-	return walkAttrs(b, off, end).map(({ type, data }): XfrmAttr => {
-		switch (type) {
-			case XFRMA.ALG_AEAD: return { kind: 'aead', value: decodeAlgoAead(data, 0, data.length) };
-			case XFRMA.ALG_CRYPT: return { kind: 'crypt', value: decodeAlgo(data, 0, data.length) };
-			case XFRMA.ALG_AUTH: return { kind: 'auth', value: decodeAlgo(data, 0, data.length) };
-			case XFRMA.ALG_AUTH_TRUNC: return { kind: 'authTrunc', value: decodeAlgoAuth(data, 0, data.length) };
-			case XFRMA.ENCAP: return { kind: 'encap', value: fixed(encapCodec, 'XFRMA_ENCAP', data) };
-			case XFRMA.TMPL: {
-				if (data.length % userTmplCodec.size !== 0) throw new XfrmDecodeError('XFRMA_TMPL', `${data.length} bytes is not a whole number of templates`);
-				const t: UserTmpl[] = [];
-				for (let i = 0; i < data.length; i += userTmplCodec.size) t.push(decodeStruct(userTmplCodec, data, i));
-				return { kind: 'tmpl', value: t };
-			}
-			case XFRMA.SA: return { kind: 'sa', value: fixed(usersaInfoCodec, 'XFRMA_SA', data) };
-			case XFRMA.POLICY: return { kind: 'policy', value: fixed(userpolicyInfoCodec, 'XFRMA_POLICY', data) };
-			case XFRMA.LTIME_VAL: return { kind: 'ltime', value: fixed(lifetimeCurCodec, 'XFRMA_LTIME_VAL', data) };
-			case XFRMA.REPLAY_VAL: return { kind: 'replay', value: fixed(replayCodec, 'XFRMA_REPLAY_VAL', data) };
-			case XFRMA.REPLAY_ESN_VAL: return { kind: 'replayEsn', value: decodeReplayEsn(data, 0, data.length) };
-			case XFRMA.MARK: return { kind: 'mark', value: fixed(markCodec, 'XFRMA_MARK', data) };
-			case XFRMA.SRCADDR:
-				if (data.length < 16) throw new XfrmDecodeError('XFRMA_SRCADDR', `payload ${data.length} bytes < 16`);
-				return { kind: 'srcaddr', value: formatAddress(data, 0, family) };
-			case XFRMA.LASTUSED:
-				if (data.length < 8) throw new XfrmDecodeError('XFRMA_LASTUSED', `payload ${data.length} bytes < 8`);
-				return { kind: 'lastused', value: data.readBigUInt64LE(0) };
-			case XFRMA.POLICY_TYPE:
-				if (data.length < 6) throw new XfrmDecodeError('XFRMA_POLICY_TYPE', `payload ${data.length} bytes < 6`);
-				return { kind: 'policyType', value: data.readUInt8(0) };
-			case XFRMA.SA_DIR:
-				if (data.length < 1) throw new XfrmDecodeError('XFRMA_SA_DIR', 'empty payload');
-				return { kind: 'saDir', value: data.readUInt8(0) };
-			default: {
-				const name = u32ByType.get(type);
-				if (name) return { kind: name, value: u32(`XFRMA ${type}`, data) };
-				return { kind: 'raw', type, value: copyOf(data) };
-			}
+	const out: XfrmAttr[] = [];
+	while (off + NLA_HDRLEN <= end) {
+		const len = b.readUInt16LE(off);
+		const type = b.readUInt16LE(off + 2) & 0x3fff;
+		if (len < NLA_HDRLEN || off + len > end) {
+			throw new XfrmDecodeError('nlattr', `nla_len ${len} of attribute ${type} at offset ${off} outside the ${end}-byte message`);
 		}
-	});
+		out.push(decodeAttr(b, off + NLA_HDRLEN, len - NLA_HDRLEN, type, family));
+		off += align4(len);
+	}
+	return out;
+}
+
+/** One attribute's payload b[p, p + n). */
+function decodeAttr(b: Buffer, p: number, n: number, type: number, family: number): XfrmAttr {
+	switch (type) {
+		case XFRMA.ALG_AEAD: return { kind: 'aead', value: decodeAlgoAead(b, p, n) };
+		case XFRMA.ALG_CRYPT: return { kind: 'crypt', value: decodeAlgo(b, p, n) };
+		case XFRMA.ALG_AUTH: return { kind: 'auth', value: decodeAlgo(b, p, n) };
+		case XFRMA.ALG_AUTH_TRUNC: return { kind: 'authTrunc', value: decodeAlgoAuth(b, p, n) };
+		case XFRMA.ENCAP: return { kind: 'encap', value: fixed(encapCodec, 'XFRMA_ENCAP', b, p, n) };
+		case XFRMA.TMPL: {
+			if (n % userTmplCodec.size !== 0) throw new XfrmDecodeError('XFRMA_TMPL', `${n} bytes is not a whole number of templates`);
+			const t: UserTmpl[] = [];
+			for (let i = 0; i < n; i += userTmplCodec.size) t.push(userTmplCodec.decode(b, p + i));
+			return { kind: 'tmpl', value: t };
+		}
+		case XFRMA.SA: return { kind: 'sa', value: fixed(usersaInfoCodec, 'XFRMA_SA', b, p, n) };
+		case XFRMA.POLICY: return { kind: 'policy', value: fixed(userpolicyInfoCodec, 'XFRMA_POLICY', b, p, n) };
+		case XFRMA.LTIME_VAL: return { kind: 'ltime', value: fixed(lifetimeCurCodec, 'XFRMA_LTIME_VAL', b, p, n) };
+		case XFRMA.REPLAY_VAL: return { kind: 'replay', value: fixed(replayCodec, 'XFRMA_REPLAY_VAL', b, p, n) };
+		case XFRMA.REPLAY_ESN_VAL: return { kind: 'replayEsn', value: decodeReplayEsn(b, p, n) };
+		case XFRMA.MARK: return { kind: 'mark', value: fixed(markCodec, 'XFRMA_MARK', b, p, n) };
+		case XFRMA.SRCADDR:
+			atLeast('XFRMA_SRCADDR', n, 16);
+			return { kind: 'srcaddr', value: formatAddress(b, p, family) };
+		case XFRMA.LASTUSED:
+			atLeast('XFRMA_LASTUSED', n, 8);
+			return { kind: 'lastused', value: b.readBigUInt64LE(p) };
+		case XFRMA.POLICY_TYPE:
+			atLeast('XFRMA_POLICY_TYPE', n, 6);
+			return { kind: 'policyType', value: b.readUInt8(p) };
+		case XFRMA.SA_DIR:
+			atLeast('XFRMA_SA_DIR', n, 1);
+			return { kind: 'saDir', value: b.readUInt8(p) };
+		default: {
+			const name = u32ByType.get(type);
+			if (name) {
+				atLeast(`XFRMA ${type}`, n, 4);
+				return { kind: name, value: b.readUInt32LE(p) };
+			}
+			return { kind: 'raw', type, value: copyOf(b, p, p + n) };
+		}
+	}
 }
 
 function u32Buf(v: number): Buffer {
