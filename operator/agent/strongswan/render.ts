@@ -252,6 +252,10 @@ export function specToVici(namespace: string, name: string, spec: IPsecTunnelSpe
 		rekey_time: spec.ike?.lifetime !== undefined ? duration(spec.ike.lifetime, 'spec.ike.lifetime') : undefined,
 		dpd_delay: spec.dpd?.delay !== undefined ? duration(spec.dpd.delay, 'spec.dpd.delay') : undefined,
 		encap: spec.natTraversal === 'force' ? true : undefined,
+		// A tunnel that starts itself keeps trying until the peer answers (strongSwan's default
+		// is one attempt): a peer that was down, rebooting or throttling half-open IKE_SAs
+		// (block_threshold) is reached when it is back, with nobody re-initiating by hand.
+		keyingtries: startAction === 'start' ? 0 : undefined,
 		// Hubs and remote-access gateways see each peer once; a re-connecting peer replaces its old SA.
 		unique: spec.remote.address === '%any' ? 'replace' : undefined,
 		pools: poolNames.length > 0 ? poolNames : undefined,

@@ -1,0 +1,51 @@
+// Topology (operator/demo/two-sites.sh) with 50 addresses on each host:
+//   host-a 10.1.1.1-50 ─ gw-a [charon + esplane agent] ══ wan ══ gw-b [charon + Linux ESP] ─ host-b 10.2.1.1-50
+// Fifty IPsecTunnel objects (one IKE SA each, tunnel N protecting 10.1.1.N ↔ 10.2.1.N) are
+// applied at once; all must come up and each must carry a ping.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import yaml from 'js-yaml';
+import { scenario } from './guest.js';
+
+const N = 50;
+const work = join(process.env['SCRATCH'] ?? '/tmp', 'e2e-fifty-input');
+const configDir = join(work, 'config');
+mkdirSync(configDir, { recursive: true });
+const docs: unknown[] = [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'psk', namespace: 'fifty' }, stringData: { psk: 'fifty-tunnels-demo-psk' } }];
+let peer = 'connections {\n';
+for (let i = 1; i <= N; i++) {
+	docs.push({
+		apiVersion: 'esplane.io/v1alpha1', kind: 'IPsecTunnel', metadata: { name: `t${i}`, namespace: 'fifty' },
+		spec: {
+			local: { address: '192.0.2.1', id: `gw-a-${i}.example.net`, subnets: [`10.1.1.${i}/32`] },
+			remote: { address: '192.0.2.2', id: 'gw-b.example.net', subnets: [`10.2.1.${i}/32`] },
+			auth: { psk: { secretRef: { name: 'psk', key: 'psk' } } },
+			ike: { proposals: ['aes128-sha256-x25519'] }, esp: { proposals: ['aes128gcm16'] },
+		},
+	});
+	peer += `  t${i} { local_addrs = 192.0.2.2\n remote_addrs = %any\n proposals = aes128-sha256-x25519\n local { auth = psk\n id = gw-b.example.net }\n remote { auth = psk\n id = gw-a-${i}.example.net }\n children { t${i} { local_ts = 10.2.1.${i}/32\n remote_ts = 10.1.1.${i}/32\n esp_proposals = aes128gcm16 } } }\n`;
+}
+peer += '}\nsecrets { ike { secret = fifty-tunnels-demo-psk } }\n';
+writeFileSync(join(configDir, 'fifty.yaml'), docs.map(d => yaml.dump(d)).join('---\n'));
+writeFileSync(join(work, 'peer.conf'), peer);
+
+await scenario('fifty', { configDir, peerConf: join(work, 'peer.conf') }, async (sites, facts) => {
+	const ip = (ns: 'ha' | 'ga' | 'gb' | 'hb', lines: string[]) => sites.exec(ns, ['sh', '-c', `printf '%s\\n' ${lines.map(l => `'${l}'`).join(' ')} | ip -b -`]);
+	ip('ha', Array.from({ length: N }, (_, i) => `addr add 10.1.1.${i + 1}/32 dev ${sites.o.prefix}-ha0`));
+	ip('hb', Array.from({ length: N }, (_, i) => `addr add 10.2.1.${i + 1}/32 dev ${sites.o.prefix}-hb0`));
+	// The gateways own no address inside these /32 selectors, so charon installs no route for
+	// them: give each side an ordinary route; the tunnels' policies still force ESP.
+	ip('ga', ['route add 10.1.1.0/24 via 10.1.0.2', 'route add 10.2.1.0/24 via 192.0.2.2']);
+	ip('gb', ['route add 10.2.1.0/24 via 10.2.0.2', 'route add 10.1.1.0/24 via 192.0.2.1']);
+	const t0 = Date.now();
+	const up = await sites.waitEstablished(N, 120_000);
+	facts['up'] = up.length;
+	facts['secondsToAllUp'] = (Date.now() - t0) / 1000;
+	const failed: number[] = [];
+	for (let i = 1; i <= N; i++) {
+		try { sites.exec('ha', ['ping', '-c', '1', '-W', '3', '-I', `10.1.1.${i}`, `10.2.1.${i}`]); } catch { failed.push(i); }
+	}
+	facts['pingFailed'] = failed;
+	const rows = await sites.tunnels();
+	facts['withTraffic'] = rows.filter(r => Number(r.packetsOut) > 0 && Number(r.packetsIn) > 0).length;
+});
