@@ -263,7 +263,7 @@ export class XfrmMirror {
 
 		for (const dir of ['in', 'out'] as const) {
 			// Policies may name only SAs that are really installed; a protect policy whose SA is
-			// missing keeps its action and loses the SPI, so the dataplane drops.
+			// missing falls back to its reqid (or drops): never a bypass.
 			const want = d.policies[dir];
 			const last = this.appliedSpd[dir];
 			const ps: DpPolicy[] = new Array<DpPolicy>(want.length);
@@ -275,9 +275,11 @@ export class XfrmMirror {
 					ps[i] = x.p;
 					ids[i] = x.id;
 				} else {
+					// The named SA is not in the dataplane: by reqid if there is one, else drop.
 					const { spi: _spi, ...rest } = x.p;
-					ps[i] = rest;
-					ids[i] = JSON.stringify(rest);
+					const p: DpPolicy = rest.reqid ? rest : { ...rest, action: 'discard' };
+					ps[i] = p;
+					ids[i] = JSON.stringify(p);
 				}
 				if (same && ids[i] !== last![i]) same = false;
 			}

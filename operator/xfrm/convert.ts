@@ -235,9 +235,10 @@ export function policyDirection(dir: number): Direction | undefined {
 }
 
 /**
- * {kernel policy, template resolver} => dataplane policies (one per resolved inbound SA, so
- * old and new SA both pass during a rekey), or why it cannot be programmed. A protect policy
- * with no SA yet stays protect with no SPI: the dataplane drops, it never sends in clear.
+ * {kernel policy, template resolver} => dataplane policies, or why it cannot be programmed.
+ * Protect policies carry the template's reqid, so old and new SA both pass inbound during a
+ * rekey, and an outbound policy whose SA is not there yet still protects (the dataplane drops,
+ * it never sends in clear).
  */
 export function xfrmToPolicy(p: XfrmPolicy, resolve: TemplateResolver): Converted<DpPolicy[]> {
 	const { info, attrs } = p;
@@ -274,9 +275,19 @@ export function xfrmToPolicy(p: XfrmPolicy, resolve: TemplateResolver): Converte
 	if (t.id.proto !== IPPROTO_ESP) return fail(`template protocol ${t.id.proto} is not ESP`);
 	if (t.mode !== XFRM_MODE_TUNNEL) return fail(`template mode ${t.mode} is not tunnel`);
 	if (t.optional) return fail('optional template');
+	if (t.reqid) {
+		// As the kernel's template: inbound accepts any SA of the reqid (old and new during a
+		// rekey); outbound names the SA the kernel would pick, and the reqid lets the dataplane
+		// take the newest one by itself until the mirror names it (no SA yet: it drops).
+		if (dir === 'in') return { ok: true, value: [{ ...base, action: 'protect', reqid: t.reqid }] };
+		const [spi] = resolve(t, dir);
+		return { ok: true, value: [spi ? { ...base, action: 'protect', spi, reqid: t.reqid } : { ...base, action: 'protect', reqid: t.reqid }] };
+	}
+	// reqid 0: the template matches SAs by address alone; name them. With none there is
+	// nothing to name, so the flow is dropped outright (never sent in clear).
 	const spis = resolve(t, dir);
-	if (spis.length === 0) return { ok: true, value: [{ ...base, action: 'protect' }] };
-	return { ok: true, value: spis.map(spi => ({ ...base, action: 'protect' as const, spi })) };
+	if (spis.length === 0) return { ok: true, value: [{ ...base, action: 'discard' }] };
+	return { ok: true, value: (dir === 'out' ? spis.slice(0, 1) : spis).map(spi => ({ ...base, action: 'protect' as const, spi })) };
 }
 
 /** {dataplane policy, template endpoints} => the kernel policy `ip xfrm policy add` would create */
@@ -306,7 +317,7 @@ export function policyToXfrm(p: DpPolicy, tmpl?: { src: string; dst: string; req
 		const tf = tmpl ? familyOf(tmpl.dst) : family;
 		attrs.push({ kind: 'tmpl', value: [{
 			id: { daddr: tmpl?.dst ?? '', spi: tmpl?.spi ?? 0, proto: IPPROTO_ESP }, family: tf, saddr: tmpl?.src ?? '',
-			reqid: tmpl?.reqid ?? 0, mode: XFRM_MODE_TUNNEL, share: 0, optional: 0, aalgos: 0xffffffff, ealgos: 0xffffffff, calgos: 0xffffffff,
+			reqid: tmpl?.reqid ?? p.reqid ?? 0, mode: XFRM_MODE_TUNNEL, share: 0, optional: 0, aalgos: 0xffffffff, ealgos: 0xffffffff, calgos: 0xffffffff,
 		}] });
 	}
 	return { info, attrs };

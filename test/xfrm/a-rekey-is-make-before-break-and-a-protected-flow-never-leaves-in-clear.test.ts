@@ -9,10 +9,10 @@ test('an outbound protect policy is installed as protect before its SA exists, t
 	await h.mirror.start();
 	h.kernel.emit(policyMsg({ dir: 'out', src: '10.1.0.0/24', dst: '10.2.0.0/24', action: 'protect' }, tmplOut));
 	await h.mirror.settled();
-	t.deepEqual(h.dp.spd.out.map(p => [p.action, p.spi]), [['protect', undefined]]);
+	t.deepEqual(h.dp.spd.out.map(p => [p.action, p.spi, p.reqid]), [['protect', undefined, 1]], 'protect by reqid: the dataplane drops until an SA of it exists');
 	h.kernel.emit(saMsg(outSa('0x1')));
 	await h.mirror.settled();
-	t.deepEqual(h.dp.spd.out.map(p => [p.action, p.spi]), [['protect', '0x1']]);
+	t.deepEqual(h.dp.spd.out.map(p => [p.action, p.spi, p.reqid]), [['protect', '0x1', 1]]);
 	t.deepEqual(h.dp.calls, ['spd in 0', 'spd out 0', 'spd out 1', 'put 0x1 out', 'spd out 1'], 'the SA is in before the policy names it');
 	await h.mirror.stop();
 });
@@ -26,8 +26,9 @@ test('during a rekey both inbound SAs decrypt, outbound moves to the newest SA, 
 		policyMsg({ dir: 'in', src: '10.2.0.0/24', dst: '10.1.0.0/24', action: 'protect' }, tmplIn),
 	];
 	await h.mirror.start();
-	t.deepEqual(h.dp.spd.out.map(p => p.spi), ['0x11']);
-	t.deepEqual(h.dp.spd.in.map(p => p.spi), ['0x10']);
+	t.deepEqual(h.dp.spd.out.map(p => [p.spi, p.reqid]), [['0x11', 1]]);
+	// Inbound, as the kernel's template: any SA of reqid 1 passes the policy check.
+	t.deepEqual(h.dp.spd.in.map(p => [p.action, p.spi, p.reqid]), [['protect', undefined, 1]]);
 	h.dp.calls.length = 0;
 
 	// charon installs the new inbound SA first (as UPDSA), then the new outbound one.
@@ -35,7 +36,8 @@ test('during a rekey both inbound SAs decrypt, outbound moves to the newest SA, 
 	h.kernel.emit(newIn);
 	await h.mirror.settled();
 	t.truthy(h.dp.find('0x20', 'in'), 'the new inbound SA is usable as soon as the kernel has it');
-	t.deepEqual(h.dp.spd.in.map(p => p.spi), ['0x20', '0x10'], 'both inbound SAs pass the inbound policy check');
+	t.deepEqual(h.dp.calls, ['put 0x20 in'], 'both inbound SAs pass the reqid check: no SPD change needed');
+	t.like(h.dp.find('0x20', 'in'), { reqid: 1 });
 	h.kernel.emit(newOut);
 	await h.mirror.settled();
 	t.deepEqual(h.dp.spd.out.map(p => p.spi), ['0x21'], 'outbound takes the newest SA, as the kernel does');
@@ -43,11 +45,11 @@ test('during a rekey both inbound SAs decrypt, outbound moves to the newest SA, 
 
 	h.kernel.emit(delSaMsg(oldOut), delSaMsg(oldIn));
 	await h.mirror.settled();
-	t.deepEqual(h.dp.spd.in.map(p => p.spi), ['0x20']);
-	t.false(h.dp.calls.some(c => c.startsWith('spd out') && h.dp.spd.out.some(p => p.spi === undefined)));
+	t.deepEqual(h.dp.spd.in.map(p => p.reqid), [1]);
+	t.deepEqual(h.dp.spd.out.map(p => [p.action, p.spi]), [['protect', '0x21']]);
 	// Every put precedes the policy switch, every delete follows it.
 	const order = h.dp.calls.join(', ');
-	t.is(order, 'put 0x20 in, spd in 2, put 0x21 out, spd out 1, spd in 1, del 0x11 out, del 0x10 in');
+	t.is(order, 'put 0x20 in, put 0x21 out, spd out 1, del 0x11 out, del 0x10 in');
 	await h.mirror.stop();
 });
 

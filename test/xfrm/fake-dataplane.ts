@@ -45,6 +45,11 @@ export class FakeDataplane implements DataplaneControl {
 	}
 
 	replacePolicies(dir: Direction, policies: DpPolicy[]): void {
+		// As the C side (dataplane/src/spd.c): all or nothing, and protect needs an SA to name.
+		policies.forEach((p, i) => {
+			if (p.dir !== dir) throw new FakeDataplaneError(`policies[${i}].dir: not ${dir}`);
+			if (p.action === 'protect' && !p.spi && !p.reqid) throw new FakeDataplaneError(`policies[${i}].spi: a protect policy needs an spi or a reqid`);
+		});
 		this.calls.push(`spd ${dir} ${policies.length}`);
 		this.spd[dir] = [...policies];
 	}

@@ -16,6 +16,12 @@ const add = (i: number) => {
 	try { sh(`ip xfrm state add ${SA_MATRIX[i]!.args}`); } catch (e) { (result['addErrors'] as Record<string, string>)[i] = String((e as { stderr?: Buffer }).stderr); }
 };
 for (let i = 0; i < half; i++) add(i);
+// Policies charon would install for reqid 1, plus a block and a port bypass.
+sh(`ip xfrm policy add src 10.1.0.0/24 dst 10.2.0.0/24 dir out priority 100 tmpl src 192.0.2.1 dst 192.0.2.2 proto esp reqid 1 mode tunnel
+	ip xfrm policy add src 10.2.0.0/24 dst 10.1.0.0/24 dir fwd priority 100 tmpl src 192.0.2.2 dst 192.0.2.1 proto esp reqid 1 mode tunnel
+	ip xfrm policy add src 10.2.0.0/24 dst 10.1.0.0/24 dir in priority 100 tmpl src 192.0.2.2 dst 192.0.2.1 proto esp reqid 1 mode tunnel
+	ip xfrm policy add src 10.9.0.0/16 dst 0.0.0.0/0 dir out priority 5 action block
+	ip xfrm policy add src 10.1.0.0/24 dst 10.2.0.0/24 proto udp dport 53 dir out priority 50`.replace(/\n\t/g, ' && '));
 const agent = new AgentProcess();
 result['ready'] = await agent.next();
 for (let i = half; i < SA_MATRIX.length; i++) add(i);

@@ -40,11 +40,11 @@ test('policies follow ip xfrm policy add, update, delete and flush; the start-up
 		t.deepEqual(s.spd.out, [
 			{ dir: 'out', src: '10.9.0.0/16', dst: '0.0.0.0/0', proto: 'any', action: 'discard', priority: 5 },
 			{ dir: 'out', src: '10.1.0.5/32', dst: '10.2.0.0/24', proto: 'udp', dport: 53, action: 'bypass', priority: 50 },
-			// protect with no SA yet: the dataplane drops until the SA arrives, never sends in clear
-			{ dir: 'out', src: '10.1.0.0/24', dst: '10.2.0.0/24', proto: 'any', action: 'protect', priority: 100 },
-			{ dir: 'out', src: '2001:db8:1::/64', dst: '2001:db8:2::/64', proto: 'any', action: 'protect', priority: 200 },
+			// protect with no SA yet, by reqid: the dataplane drops until an SA of it arrives, never sends in clear
+			{ dir: 'out', src: '10.1.0.0/24', dst: '10.2.0.0/24', proto: 'any', action: 'protect', priority: 100, reqid: 7 },
+			{ dir: 'out', src: '2001:db8:1::/64', dst: '2001:db8:2::/64', proto: 'any', action: 'protect', priority: 200, reqid: 8 },
 		]);
-		t.deepEqual(s.spd.in, [{ dir: 'in', src: '10.2.0.0/24', dst: '10.1.0.0/24', proto: 'any', action: 'protect', priority: 100 }], 'in and fwd collapse into one inbound entry');
+		t.deepEqual(s.spd.in, [{ dir: 'in', src: '10.2.0.0/24', dst: '10.1.0.0/24', proto: 'any', action: 'protect', priority: 100, reqid: 7 }], 'in and fwd collapse into one inbound entry');
 		t.regex(JSON.stringify(s.unprogrammable), /template mode 0 is not tunnel/);
 
 		ip('xfrm', 'policy', 'update', 'src', '10.1.0.5/32', 'dst', '10.2.0.0/24', 'proto', 'udp', 'dport', '53', 'dir', 'out', 'priority', '60', 'action', 'block');

@@ -13,7 +13,7 @@ import { cleanupUml, runInUml } from '../helpers/uml.js';
 import { SA_MATRIX } from './sa-matrix.js';
 
 interface Sa { spi: string; dir: string; seq?: string; [k: string]: unknown }
-interface State { sas: Sa[]; unprogrammable: Array<{ what: string; reason: string }> }
+interface State { sas: Sa[]; spd: { in: Array<Record<string, unknown>>; out: Array<Record<string, unknown>> }; unprogrammable: Array<{ what: string; reason: string }> }
 
 test('the dataplane holds exactly the programmable SAs, follows deletes and a flush, and reports the rest', async t => {
 	const r = await runInUml('node --import tsx test/xfrm/guest-sa-scenario.ts', { timeoutMs: 120_000 });
@@ -38,6 +38,12 @@ test('the dataplane holds exactly the programmable SAs, follows deletes and a fl
 		t.is(seq, got.dir === 'out' ? String(DEFAULT_SEQ_MARGIN + 1n) : undefined, `${spi} sequence start`);
 	}
 	t.is(afterAdd.sas.length, SA_MATRIX.filter(m => !('reason' in m.expect)).length);
+	// Outbound names the SA the kernel would use for reqid 1 (the newest); inbound takes any SA of reqid 1.
+	const protect = afterAdd.spd.out.find(p => p['action'] === 'protect');
+	t.like(protect, { src: '10.1.0.0/24', dst: '10.2.0.0/24', reqid: 1 });
+	t.true(afterAdd.sas.some(s => s.spi === protect?.['spi'] && s.dir === 'out'), 'the named SA is installed');
+	t.deepEqual(afterAdd.spd.in, [{ dir: 'in', src: '10.2.0.0/24', dst: '10.1.0.0/24', proto: 'any', action: 'protect', priority: 100, reqid: 1 }]);
+	t.deepEqual(afterAdd.spd.out.map(p => p['action']), ['discard', 'bypass', 'protect']);
 
 	const afterDelete = res['afterDelete'] as State;
 	t.deepEqual(afterDelete.sas.map(s => s.spi).filter(s => s === '0x1001' || s === '0x2002'), []);

@@ -50,11 +50,11 @@ test('every programmable SA the kernel sent converts to a dataplane SA and back 
 });
 
 const POLICIES: Array<[string, DpPolicy, { src: string; dst: string; reqid: number } | undefined]> = [
-	['out protect any', { dir: 'out', src: '10.1.0.0/24', dst: '10.2.0.0/24', proto: 'any', action: 'protect', spi: '0x100', priority: 100 }, { src: '192.0.2.1', dst: '192.0.2.2', reqid: 1 }],
-	['in protect tcp 443', { dir: 'in', src: '10.2.0.0/24', dst: '10.1.0.0/24', proto: 'tcp', dport: 443, action: 'protect', spi: '0x200', priority: 100 }, { src: '192.0.2.2', dst: '192.0.2.1', reqid: 1 }],
+	['out protect any, naming the SA and its reqid', { dir: 'out', src: '10.1.0.0/24', dst: '10.2.0.0/24', proto: 'any', action: 'protect', spi: '0x100', priority: 100, reqid: 1 }, { src: '192.0.2.1', dst: '192.0.2.2', reqid: 1 }],
+	['in protect tcp 443, any SA of the reqid', { dir: 'in', src: '10.2.0.0/24', dst: '10.1.0.0/24', proto: 'tcp', dport: 443, action: 'protect', priority: 100, reqid: 1 }, { src: '192.0.2.2', dst: '192.0.2.1', reqid: 1 }],
 	['out bypass udp 53 from a port range', { dir: 'out', src: '10.1.0.5/32', dst: '0.0.0.0/0', proto: 'udp', sport: [1024, 2047], dport: 53, action: 'bypass', priority: 10 }, undefined],
 	['out discard, protocol by number', { dir: 'out', src: '10.9.0.0/16', dst: '0.0.0.0/0', proto: 47, action: 'discard', priority: 5 }, undefined],
-	['IPv6 out protect icmp', { dir: 'out', src: '2001:db8:1::/64', dst: '2001:db8:2::/64', proto: 'ipv6-icmp', action: 'protect', spi: '0x300', priority: 200 }, { src: '2001:db8::1', dst: '2001:db8::2', reqid: 2 }],
+	['IPv6 out protect icmp', { dir: 'out', src: '2001:db8:1::/64', dst: '2001:db8:2::/64', proto: 'ipv6-icmp', action: 'protect', spi: '0x300', priority: 200, reqid: 2 }, { src: '2001:db8::1', dst: '2001:db8::2', reqid: 2 }],
 ];
 
 for (const [name, p, tmpl] of POLICIES) {
@@ -69,6 +69,12 @@ for (const [name, p, tmpl] of POLICIES) {
 		t.deepEqual(back.ok && back.value, [p]);
 	});
 }
+
+test('a reqid-0 template names its SAs by address, and drops while there are none', t => {
+	const x = policyToXfrm({ dir: 'out', src: '10.1.0.0/24', dst: '10.2.0.0/24', proto: 'any', action: 'protect', priority: 1 }, { src: '192.0.2.1', dst: '192.0.2.2', reqid: 0 });
+	t.deepEqual(xfrmToPolicy(x, () => []), { ok: true, value: [{ dir: 'out', src: '10.1.0.0/24', dst: '10.2.0.0/24', proto: 'any', action: 'discard', priority: 1 }] });
+	t.deepEqual(xfrmToPolicy(x, () => ['0x5', '0x4']), { ok: true, value: [{ dir: 'out', src: '10.1.0.0/24', dst: '10.2.0.0/24', proto: 'any', action: 'protect', spi: '0x5', priority: 1 }] });
+});
 
 test('policies the dataplane cannot express say why', t => {
 	const x = policyToXfrm({ dir: 'out', src: '10.0.0.0/8', dst: '10.0.0.0/8', proto: 'tcp', action: 'bypass' });

@@ -21,12 +21,12 @@ test('after start the dataplane holds every programmable SA of the dump, and the
 	// Out: the updated protect policy (priority 90) resolved to a reqid-7 SA, the block, the v6 bypass.
 	const out = h.dp.spd.out;
 	t.is(out.length, 3);
-	t.like(out.find(p => p.action === 'protect'), { src: '10.1.0.0/24', dst: '10.2.0.0/24', priority: 90 });
+	t.like(out.find(p => p.action === 'protect'), { src: '10.1.0.0/24', dst: '10.2.0.0/24', priority: 90, reqid: 7 });
 	t.regex(out.find(p => p.action === 'protect')?.spi ?? '', /^0x10[1-4]$/);
 	t.like(out.find(p => p.action === 'discard'), { src: '10.9.0.0/16', dst: '0.0.0.0/0' });
 	t.like(out.find(p => p.action === 'bypass'), { src: '2001:db8:1::/64', dst: '2001:db8:2::/64' });
-	// In (from fwd): protect with no inbound SA yet — drop, never clear.
-	t.deepEqual(h.dp.spd.in, [{ dir: 'in', src: '10.2.0.0/24', dst: '10.1.0.0/24', proto: 'any', action: 'protect', priority: 0 }]);
+	// In (from fwd): protect by the template's reqid — any inbound SA of reqid 7 passes, none yet.
+	t.deepEqual(h.dp.spd.in, [{ dir: 'in', src: '10.2.0.0/24', dst: '10.1.0.0/24', proto: 'any', action: 'protect', priority: 0, reqid: 7 }]);
 
 	// Looking again changes nothing and does not repeat the report.
 	h.mirror.resync();
