@@ -1,6 +1,7 @@
 import test from 'ava';
 import { attr } from '../../operator/xfrm/codec/attributes.js';
 import { NLM_F_REPLACE, XFRM_AE_LVAL, XFRM_AE_RVAL, XFRM_MSG } from '../../operator/xfrm/codec/constants.js';
+import { circularBitmap } from '../../operator/xfrm/messages/newae.js';
 import { harness, inSa, outSa, saMsg } from './mirror-harness.js';
 
 test('moved counters become one NEWAE per SA with bytes, packets, last use, add time and sequence state', async t => {
@@ -27,7 +28,8 @@ test('moved counters become one NEWAE per SA with bytes, packets, last use, add 
 	const esn = attr(b.attrs, 'replayEsn');
 	t.is(esn?.seq, 7);
 	t.is(esn?.replayWindow, 128);
-	t.deepEqual(esn?.bmp, [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff]);
+	// Numbers 1..7 were received: bits 0..6 of the kernel's circular window.
+	t.deepEqual(esn?.bmp, [0x7f, 0, 0, 0]);
 
 	await h.writeback.round();
 	t.is(h.kernel.requests.length, 2, 'nothing moved, nothing written');
@@ -56,4 +58,14 @@ test('crossing a soft then a hard byte limit raises one soft and one hard EXPIRE
 	t.is(h.writeback.stats.softExpires, 1);
 	t.is(h.writeback.stats.hardExpires, 1);
 	await h.mirror.stop();
+});
+
+test("the inbound window is written in the kernel's circular ESN layout", t => {
+	// Window 64, highest accepted 70: the dataplane reports bits for 70 (bit 0), 69 (bit 1) and 7 (bit 63).
+	const linear = Uint32Array.from([0b11, 1 << 31]);
+	// Kernel: s at bit (s - 1) mod 64 → 70 → 5, 69 → 4, 7 → 6.
+	t.deepEqual(circularBitmap(70n, 64, 2, linear), [(1 << 5) | (1 << 4) | (1 << 6), 0]);
+	// Early in the SA's life there are no numbers below 1.
+	t.deepEqual(circularBitmap(2n, 64, 2, Uint32Array.from([0xffffffff, 0xffffffff])), [0b11, 0]);
+	t.deepEqual(circularBitmap(0n, 64, 2, linear), [0, 0]);
 });

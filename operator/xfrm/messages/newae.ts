@@ -21,6 +21,23 @@ export interface AeValues {
 	bitmap?: Uint32Array;
 }
 
+/**
+ * The dataplane's window (bit i = top - i) as the kernel's ESN/bitmap-mode window, which is
+ * circular: sequence number s lives at bit (s - 1) mod window (xfrm_replay_check_esn).
+ */
+export function circularBitmap(top: bigint, window: number, words: number, linear: Uint32Array | undefined): number[] {
+	const bmp = new Array<number>(words).fill(0);
+	if (!linear || window === 0 || top === 0n) return bmp;
+	const base = Number((top - 1n) % BigInt(window));
+	const n = Math.min(window, linear.length * 32, Number(top < BigInt(window) ? top : BigInt(window)));
+	for (let i = 0; i < n; i++) {
+		if (!(((linear[i >> 5] ?? 0) >>> (i & 31)) & 1)) continue;
+		const pos = (base - i + window) % window;
+		if (pos >> 5 < words) bmp[pos >> 5] = ((bmp[pos >> 5] ?? 0) | (1 << (pos & 31))) >>> 0;
+	}
+	return bmp;
+}
+
 /** {kernel SA, dataplane values} => the NEWAE request that writes them back */
 export function buildNewAe(sa: XfrmSa, v: AeValues): XfrmMessage {
 	const { info } = sa;
@@ -30,12 +47,11 @@ export function buildNewAe(sa: XfrmSa, v: AeValues): XfrmMessage {
 	const esn = attr(sa.attrs, 'replayEsn');
 	const plain = attr(sa.attrs, 'replay');
 	if (esn) {
-		const bmp = new Array<number>(esn.bmp.length).fill(0);
-		if (!out && v.bitmap) for (let i = 0; i < bmp.length && i < v.bitmap.length; i++) bmp[i] = v.bitmap[i] ?? 0;
+		const bmp = out ? esn.bmp : circularBitmap(v.seq, esn.replayWindow, esn.bmp.length, v.bitmap);
 		attrs.push({ kind: 'replayEsn', value: {
 			oseq: out ? lo : esn.oseq, oseqHi: out ? hi : esn.oseqHi,
 			seq: out ? esn.seq : lo, seqHi: out ? esn.seqHi : hi,
-			replayWindow: esn.replayWindow, bmp: out ? esn.bmp : bmp,
+			replayWindow: esn.replayWindow, bmp,
 		} });
 	} else {
 		attrs.push({ kind: 'replay', value: {
