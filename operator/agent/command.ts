@@ -14,6 +14,10 @@ import { NodeProgrammer } from './node-programmer.js';
 import { StandaloneAgent } from './standalone/run.js';
 import { netlinkKernel } from './xfrm-kernel.js';
 import type { ObservedTunnel } from './k8s-agent.js';
+import { startK8sAgent } from './k8s-run.js';
+import { Observer } from './observer.js';
+import { createAgentMetrics, createProcessMetrics, metricsListenFromEnv, startMetricsServer } from '../metrics/index.js';
+import { VERSION } from '../version.js';
 
 export interface AgentFlags {
 	configDir?: string;
@@ -21,6 +25,8 @@ export interface AgentFlags {
 	dataplane: 'dpdk' | 'kernel';
 	controlSocket: string;
 	resyncMs: number;
+	/** /metrics, /healthz, /readyz; ESPLANE_METRICS_PORT overrides, 0 picks a free port */
+	metricsPort: number;
 }
 
 export function parseAgentFlags(args: string[]): AgentFlags {
@@ -29,6 +35,7 @@ export function parseAgentFlags(args: string[]): AgentFlags {
 		dataplane: (process.env['ESPLANE_DATAPLANE'] as AgentFlags['dataplane'] | undefined) ?? 'dpdk',
 		controlSocket: process.env['ESPLANE_AGENT_SOCKET'] ?? '/run/esplane/agent.sock',
 		resyncMs: 5000,
+		metricsPort: 9478,
 	};
 	for (let i = 0; i < args.length; i++) {
 		const a = args[i]!;
@@ -48,6 +55,7 @@ export function parseAgentFlags(args: string[]): AgentFlags {
 			}
 			case '--control-socket': flags.controlSocket = value(); break;
 			case '--resync-ms': flags.resyncMs = Number(value()); break;
+			case '--metrics-port': flags.metricsPort = Number(value()); break;
 			default: throw new Error(`unknown flag '${a}'`);
 		}
 	}
@@ -99,10 +107,6 @@ export async function runAgent(args: string[], log: Logger = createLogger('agent
 		process.stderr.write(`esplane agent: ${(e as Error).message}\n`);
 		return 2;
 	}
-	if (!flags.configDir) {
-		process.stderr.write('esplane agent: Kubernetes mode is started by the Helm chart; for a host without Kubernetes use --config-dir DIR\n');
-		return 2;
-	}
 	if (flags.dataplane === 'dpdk') {
 		process.stderr.write('esplane agent: --dataplane dpdk is not wired into the agent yet; use --dataplane kernel\n');
 		return 2;
@@ -114,30 +118,68 @@ export async function runAgent(args: string[], log: Logger = createLogger('agent
 		client, reconciler, dataplane: flags.dataplane, log,
 		kernelSpis: () => kernelSpis(kernel),
 	});
-	const agent = new StandaloneAgent({ dir: flags.configDir, programmer, log, resyncMs: flags.resyncMs });
+	const stops: Array<() => unknown> = [];
+
+	// The source of tunnels: a config directory, or the cluster (tunnels assigned to this node).
+	let observeTunnels: () => Promise<Map<string, ObservedTunnel | undefined>>;
+	let configErrors: () => Map<string, string> = () => new Map();
+	if (flags.configDir) {
+		const standalone = new StandaloneAgent({ dir: flags.configDir, programmer, log, resyncMs: flags.resyncMs });
+		observeTunnels = () => standalone.observe();
+		configErrors = () => standalone.errors;
+		standalone.start();
+		stops.push(() => standalone.stop());
+	} else {
+		try {
+			const k8s = await startK8sAgent(programmer, log);
+			stops.push(() => k8s.stop());
+		} catch (e) {
+			process.stderr.write(`esplane agent: ${(e as Error).message}\n`);
+			kernel.close();
+			return 2;
+		}
+		observeTunnels = () => programmer.observe();
+	}
+
+	const local = () => localAddresses();
+	const saRows = async () => {
+		const addrs = local();
+		return kernelSaRows(await kernelSaMessages(kernel), { isLocal: a => addrs.has(a) });
+	};
+	const drops = () => xfrmStat(readFileSync('/proc/net/xfrm_stat', 'utf8'));
+	const observer = new Observer({ tunnels: observeTunnels, sas: saRows, drops, log });
+	observer.start();
+	stops.push(() => observer.stop());
+
 	const control = new ControlServer()
-		.handle(Methods.tunnels, async () => tunnelRows(await agent.observe(), agent.errors))
-		.handle(Methods.saList, async () => {
-			const local = localAddresses();
-			return kernelSaRows(await kernelSaMessages(kernel), { isLocal: a => local.has(a) });
-		})
+		.handle(Methods.tunnels, async () => tunnelRows(await observeTunnels(), configErrors()))
+		.handle(Methods.saList, saRows)
 		.handle(Methods.spList, () => [])
-		.handle(Methods.stats, (): StatsView => ({ ports: [], drops: xfrmStat(readFileSync('/proc/net/xfrm_stat', 'utf8')) }));
+		.handle(Methods.stats, (): StatsView => ({ ports: [], drops: drops() }));
 	await control.listen(flags.controlSocket);
+	stops.push(() => control.close());
+
+	// /metrics, /healthz, /readyz: ready once charon answers over VICI.
+	const metrics = createAgentMetrics({ dropNames: Object.keys(drops()), snapshot: () => observer.snapshot() });
+	const server = await startMetricsServer({
+		registries: [metrics.registry, createProcessMetrics({ role: 'agent', version: VERSION })],
+		ready: () => client.connected,
+		log,
+		...metricsListenFromEnv(flags.metricsPort),
+	});
+	stops.push(() => server.close());
+
 	client.start().catch(e => log.warn({ err: e }, 'charon not reachable yet; retrying'));
-	agent.start();
-	log.info({ configDir: flags.configDir, dataplane: flags.dataplane, vici: flags.vici, socket: flags.controlSocket }, 'agent started');
+	log.info({ configDir: flags.configDir ?? null, dataplane: flags.dataplane, vici: flags.vici, socket: flags.controlSocket, metricsPort: server.port }, 'agent started');
 
 	await new Promise<void>(resolve => {
-		const stop = () => resolve();
-		process.once('SIGTERM', stop);
-		process.once('SIGINT', stop);
+		process.once('SIGTERM', () => resolve());
+		process.once('SIGINT', () => resolve());
 	});
 	log.info({}, 'agent stopping');
-	agent.stop();
+	for (const stop of stops.reverse()) await stop();
 	reconciler.stop();
 	client.close();
-	await control.close();
 	kernel.close();
 	return 0;
 }

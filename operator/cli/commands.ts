@@ -1,5 +1,6 @@
 // The subcommand table of the esplane binary. Each role lives in its own module and is
 // imported lazily so `esplane version` does not load Kubernetes, koffi or DPDK.
+import { VERSION } from '../version.js';
 import { nodeCommands } from './node-commands.js';
 import { operatorCommand } from '../controller/command.js';
 
@@ -18,7 +19,7 @@ const commands: Record<string, Command> = {
 		summary: 'print the versions of esplane and its dataplane ABI',
 		run: async () => {
 			const { abiVersion } = await import('../dataplane/abi.js');
-			process.stdout.write(`esplane 0.1.0 (dataplane abi ${abiVersion()})\n`);
+			process.stdout.write(`esplane ${VERSION} (dataplane abi ${abiVersion()})\n`);
 			return 0;
 		},
 	},

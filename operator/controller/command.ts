@@ -4,6 +4,7 @@
 // Losing leadership exits non-zero, as controller-runtime does: a restarted pod campaigns
 // again from a clean slate instead of running controllers on a stale cache.
 import { hostname } from 'node:os';
+import { VERSION } from '../version.js';
 
 export type Command = { summary: string; run: (args: string[]) => Promise<number> };
 
@@ -29,7 +30,7 @@ export async function runOperator(args: string[]): Promise<number> {
 	const operator = new Operator({ kubeConfig, leaseNamespace, identity, concurrency, log, metrics, ...(namespace ? { namespace } : {}) });
 	// A standby replica is ready (it is doing its job: waiting); a leader once its caches are warm.
 	const server = await startMetricsServer({
-		registries: [metrics.registry, createProcessMetrics({ role: 'operator', version: '0.1.0' })],
+		registries: [metrics.registry, createProcessMetrics({ role: 'operator', version: VERSION })],
 		...metricsListenFromEnv(8080),
 		ready: () => !operator.elector.leading || operator.running,
 		log,
