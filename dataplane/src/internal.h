@@ -153,16 +153,22 @@ void spd_classify(const struct spd *spd, union acl_key *keys, const uint8_t *fam
 		  uint16_t n, uint32_t *res);
 
 /* ---- route.c: routes and neighbours, swapped under RCU ---- */
-struct fib_route { struct esp_dp_route r; uint8_t mac[6]; bool resolved; };
-struct fib {
+/* The route half: LPM tables are big (rte_lpm's tbl24 alone is 64 MiB), so a snapshot whose
+ * routes did not change shares its predecessor's table and only the neighbour half is new. */
+struct fib_table {
 	struct rte_lpm *lpm4;
 	struct rte_lpm6 *lpm6;
-	uint32_t nroutes, nneigh;
+	uint32_t nroutes;
 	int32_t default_route[2];	/* /0 routes (LPM takes depths >= 1): [v4], [v6]; -1 none */
-	struct fib_route *routes;
-	struct esp_dp_neighbor *neigh;
+	struct esp_dp_route *routes;
 };
-void fib_free(struct fib *f);
+struct fib_nexthop { uint8_t mac[6]; bool resolved; };	/* a gateway route's MAC, per route */
+struct fib {
+	struct fib_table *table;
+	uint32_t nneigh;
+	struct esp_dp_neighbor *neigh;
+	struct fib_nexthop *nh;
+};
 
 /* ---- ports and workers ---- */
 struct port_counters { uint64_t rx, rx_bytes, tx, tx_bytes; };

@@ -14,14 +14,25 @@
 
 #include "internal.h"
 
-void fib_free(struct fib *f)
+static void fib_table_free(struct fib_table *t)
+{
+	if (!t)
+		return;
+	rte_lpm_free(t->lpm4);
+	rte_lpm6_free(t->lpm6);
+	rte_free(t->routes);
+	rte_free(t);
+}
+
+/* {fib, whether its route table goes too} => freed */
+static void fib_free(struct fib *f, bool with_table)
 {
 	if (!f)
 		return;
-	rte_lpm_free(f->lpm4);
-	rte_lpm6_free(f->lpm6);
-	rte_free(f->routes);
+	if (with_table)
+		fib_table_free(f->table);
 	rte_free(f->neigh);
+	rte_free(f->nh);
 	rte_free(f);
 }
 
@@ -30,66 +41,56 @@ static const struct esp_dp_neighbor *neigh_find(const struct fib *f, uint8_t fam
 {
 	for (uint32_t i = 0; i < f->nneigh; i++) {
 		const struct esp_dp_neighbor *n = &f->neigh[i];
-		if (n->ip.family == family && n->port_id == port &&
-		    memcmp(n->ip.addr, ip, family == 4 ? 4 : 16) == 0)
+		if (n->ip.family == family && n->port_id == port && dp_addr_eq(n->ip.addr, ip, family))
 			return n;
 	}
 	return NULL;
 }
 
-static int fib_build(struct fib *f, const struct esp_dp_route *routes, uint32_t n,
-		     const struct esp_dp_neighbor *neigh, uint32_t m)
+static bool same_routes(const struct fib_table *t, const struct esp_dp_route *routes, uint32_t n)
+{
+	return t && t->nroutes == n && (n == 0 || memcmp(t->routes, routes, n * sizeof(*routes)) == 0);
+}
+
+static int table_build(struct fib_table **out, const struct esp_dp_route *routes, uint32_t n)
 {
 	char name[32];
-	f->routes = rte_zmalloc("espdp_routes", (n + 1) * sizeof(*f->routes), 0);
-	f->neigh = rte_zmalloc("espdp_neigh", (m + 1) * sizeof(*f->neigh), 0);
-	if (!f->routes || !f->neigh)
+	struct fib_table *t = rte_zmalloc("espdp_fib_table", sizeof(*t), 0);
+	if (!t)
 		return dp_fail(ENOMEM, "out of memory for routes");
-	memcpy(f->neigh, neigh, m * sizeof(*neigh));
-	f->default_route[0] = f->default_route[1] = -1;
-	f->nneigh = m;
+	*out = t;
+	t->default_route[0] = t->default_route[1] = -1;
+	t->routes = rte_zmalloc("espdp_routes", (n + 1) * sizeof(*t->routes), 0);
 	snprintf(name, sizeof(name), "espdp_lpm4_%u", ++dp.gen);
 	struct rte_lpm_config c4 = { .max_rules = n + 1, .number_tbl8s = 256 };
-	f->lpm4 = rte_lpm_create(name, (int)rte_socket_id(), &c4);
+	t->lpm4 = rte_lpm_create(name, (int)rte_socket_id(), &c4);
 	snprintf(name, sizeof(name), "espdp_lpm6_%u", ++dp.gen);
 	struct rte_lpm6_config c6 = { .max_rules = n + 1, .number_tbl8s = 1024 };
-	f->lpm6 = rte_lpm6_create(name, (int)rte_socket_id(), &c6);
-	if (!f->lpm4 || !f->lpm6)
+	t->lpm6 = rte_lpm6_create(name, (int)rte_socket_id(), &c6);
+	if (!t->routes || !t->lpm4 || !t->lpm6)
 		return dp_fail(ENOMEM, "cannot create LPM tables");
 	for (uint32_t i = 0; i < n; i++) {
 		const struct esp_dp_route *r = &routes[i];
-		struct fib_route *fr = &f->routes[f->nroutes];
 		if (r->port_id >= DP_MAX_PORTS || !dp.ports[r->port_id].used)
 			return dp_fail(EINVAL, "routes[%u].port: port %u not added", i, r->port_id);
+		unsigned max = r->dst.family == 4 ? 32 : 128;
+		if ((r->dst.family != 4 && r->dst.family != 6) || r->dst.prefix_len > max)
+			return dp_fail(EINVAL, "routes[%u].dst: not a prefix", i);
 		int rc = 0;
-		if (r->dst.prefix_len == 0 && (r->dst.family == 4 || r->dst.family == 6)) {
-			f->default_route[r->dst.family == 6] = (int32_t)f->nroutes;
+		if (r->dst.prefix_len == 0) {
+			t->default_route[r->dst.family == 6] = (int32_t)i;
 		} else if (r->dst.family == 4) {
 			uint32_t a;
 			memcpy(&a, r->dst.addr, 4);
-			if (r->dst.prefix_len > 32)
-				return dp_fail(EINVAL, "routes[%u].dst: prefix too long", i);
-			rc = rte_lpm_add(f->lpm4, rte_be_to_cpu_32(a), r->dst.prefix_len, f->nroutes);
-		} else if (r->dst.family == 6) {
-			if (r->dst.prefix_len > 128)
-				return dp_fail(EINVAL, "routes[%u].dst: prefix too long", i);
-			rc = rte_lpm6_add(f->lpm6, r->dst.addr, r->dst.prefix_len, f->nroutes);
+			rc = rte_lpm_add(t->lpm4, rte_be_to_cpu_32(a), r->dst.prefix_len, i);
 		} else {
-			return dp_fail(EINVAL, "routes[%u].dst: not an address", i);
+			rc = rte_lpm6_add(t->lpm6, r->dst.addr, r->dst.prefix_len, i);
 		}
 		if (rc < 0)
 			return dp_fail(-rc, "routes[%u]: cannot add to LPM", i);
-		fr->r = *r;
-		/* a gateway route's MAC is known now; a connected route looks up per packet */
-		if (r->via.family) {
-			const struct esp_dp_neighbor *nb = neigh_find(f, r->via.family, r->via.addr, r->port_id);
-			if (nb) {
-				memcpy(fr->mac, nb->mac, 6);
-				fr->resolved = true;
-			}
-		}
-		f->nroutes++;
+		t->routes[i] = *r;
 	}
+	t->nroutes = n;
 	return 0;
 }
 
@@ -102,15 +103,42 @@ int esp_dp_routes_replace(const struct esp_dp_route *routes, uint32_t n,
 	if (!dp.eal_up)
 		return dp_fail(ENODEV, "dataplane not initialised");
 	pthread_mutex_lock(&dp.lock);
+	struct fib *old = atomic_load(&dp.fib);
 	struct fib *f = rte_zmalloc("espdp_fib", sizeof(*f), 0);
-	int rc = f ? fib_build(f, routes, n, neigh, m) : dp_fail(ENOMEM, "out of memory for routes");
-	if (rc) {
-		fib_free(f);
-	} else {
-		struct fib *old = atomic_exchange(&dp.fib, f);
-		dp_rcu_wait();
-		fib_free(old);
+	bool reuse = old && same_routes(old->table, routes, n);
+	int rc = 0;
+	if (!f) {
+		rc = dp_fail(ENOMEM, "out of memory for routes");
+		goto out;
 	}
+	f->neigh = rte_zmalloc("espdp_neigh", (m + 1) * sizeof(*f->neigh), 0);
+	f->nh = rte_zmalloc("espdp_nexthops", (n + 1) * sizeof(*f->nh), 0);
+	if (!f->neigh || !f->nh) {
+		rc = dp_fail(ENOMEM, "out of memory for neighbours");
+		goto fail;
+	}
+	memcpy(f->neigh, neigh, m * sizeof(*neigh));
+	f->nneigh = m;
+	if (reuse)
+		f->table = old->table;
+	else if ((rc = table_build(&f->table, routes, n)) != 0)
+		goto fail;
+	/* a gateway route's MAC is known now; a connected route looks it up per packet */
+	for (uint32_t i = 0; i < n; i++) {
+		const struct esp_dp_route *r = &f->table->routes[i];
+		const struct esp_dp_neighbor *nb = r->via.family ? neigh_find(f, r->via.family, r->via.addr, r->port_id) : NULL;
+		if (nb) {
+			memcpy(f->nh[i].mac, nb->mac, 6);
+			f->nh[i].resolved = true;
+		}
+	}
+	atomic_store(&dp.fib, f);
+	dp_rcu_wait();
+	fib_free(old, !reuse);
+	goto out;
+fail:
+	fib_free(f, !reuse);
+out:
 	pthread_mutex_unlock(&dp.lock);
 	return rc;
 }
@@ -128,10 +156,10 @@ static inline uint8_t route_one(const struct fib *f, struct rte_mbuf *m, uint16_
 		dst = (const uint8_t *)&ip->dst_addr;
 		if (!f)
 			return ESP_DP_DROP_no_route + 1;
-		if (rte_lpm_lookup(f->lpm4, rte_be_to_cpu_32(ip->dst_addr), &nh) != 0) {
-			if (f->default_route[0] < 0)
+		if (rte_lpm_lookup(f->table->lpm4, rte_be_to_cpu_32(ip->dst_addr), &nh) != 0) {
+			if (f->table->default_route[0] < 0)
 				return ESP_DP_DROP_no_route + 1;
-			nh = (uint32_t)f->default_route[0];
+			nh = (uint32_t)f->table->default_route[0];
 		}
 	} else {
 		const struct rte_ipv6_hdr *ip = (const void *)p;
@@ -139,20 +167,20 @@ static inline uint8_t route_one(const struct fib *f, struct rte_mbuf *m, uint16_
 		dst = ip->dst_addr;
 		if (!f)
 			return ESP_DP_DROP_no_route + 1;
-		if (rte_lpm6_lookup(f->lpm6, dst, &nh) != 0) {
-			if (f->default_route[1] < 0)
+		if (rte_lpm6_lookup(f->table->lpm6, dst, &nh) != 0) {
+			if (f->table->default_route[1] < 0)
 				return ESP_DP_DROP_no_route + 1;
-			nh = (uint32_t)f->default_route[1];
+			nh = (uint32_t)f->table->default_route[1];
 		}
 	}
-	const struct fib_route *r = &f->routes[nh];
+	const struct esp_dp_route *r = &f->table->routes[nh];
 	const uint8_t *mac;
-	if (r->resolved) {
-		mac = r->mac;
+	if (f->nh[nh].resolved) {
+		mac = f->nh[nh].mac;
 	} else {
-		const struct esp_dp_neighbor *nb = r->r.via.family
-			? neigh_find(f, r->r.via.family, r->r.via.addr, r->r.port_id)
-			: neigh_find(f, family, dst, r->r.port_id);
+		const struct esp_dp_neighbor *nb = r->via.family
+			? neigh_find(f, r->via.family, r->via.addr, r->port_id)
+			: neigh_find(f, family, dst, r->port_id);
 		if (!nb)
 			return ESP_DP_DROP_no_neighbor + 1;
 		mac = nb->mac;
@@ -161,9 +189,9 @@ static inline uint8_t route_one(const struct fib *f, struct rte_mbuf *m, uint16_
 	if (!eth)
 		return ESP_DP_DROP_no_room + 1;
 	memcpy(&eth->dst_addr, mac, 6);
-	eth->src_addr = dp.ports[r->r.port_id].mac;
+	eth->src_addr = dp.ports[r->port_id].mac;
 	eth->ether_type = rte_cpu_to_be_16(family == 4 ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
-	*port = r->r.port_id;
+	*port = r->port_id;
 	return 0;
 }
 

@@ -2,8 +2,8 @@
 // Each method is one C call; a negative errno becomes a DataplaneError carrying the
 // library's message. Buffers holding keys are zeroed as soon as the call returns.
 import koffi from 'koffi';
-import type { DataplaneControl, SaCounters, SaKey } from './control.js';
-import type { Direction, DpNeighbor, DpPolicy, DpPort, DpRoute, DpSa } from './types.js';
+import type { DataplaneControl, ForwardingControl, NeighborEntry, RouteEntry, SaCounters, SaKey } from './control.js';
+import type { Direction, DpNeighbor, DpPolicy, DpPort, DpSa } from './types.js';
 import { Neighbor, Policy, Port, PortStats, Route, Sa, nativeApi, saStatsStruct } from './abi.js';
 import { fromAddr, macBytes, policyToC, saToC, spiNumber, toAddr } from './convert.js';
 import { DataplaneError } from './error.js';
@@ -38,8 +38,14 @@ function encodeArray(type: koffi.IKoffiCType, items: Record<string, unknown>[]):
 
 const dirNumber = (dir: Direction) => (dir === 'in' ? 0 : 1);
 
-export class KoffiDataplane implements DataplaneControl {
+const neighborKey = (n: Pick<NeighborEntry, 'ip' | 'port'>) => `${n.port}|${n.ip}`;
+
+export class KoffiDataplane implements DataplaneControl, ForwardingControl {
 	private readonly ports = new Map<string, number>();
+	/** the forwarding state as last accepted by the library; the C side gets routes and
+	 * neighbours as one table, so every change re-sends both */
+	private routes: RouteEntry[] = [];
+	private neighbors = new Map<string, NeighborEntry>();
 
 	private constructor() {}
 
@@ -92,7 +98,36 @@ export class KoffiDataplane implements DataplaneControl {
 		check(nativeApi().spdReplace(dirNumber(dir), encodeArray(Policy, items), items.length));
 	}
 
-	replaceRoutes(routes: DpRoute[], neighbors: DpNeighbor[]): void {
+	/** {routes, and optionally all neighbours} => both tables replaced at once */
+	replaceRoutes(routes: RouteEntry[], neighbors?: DpNeighbor[]): void {
+		const next = neighbors ? new Map(neighbors.map(n => [neighborKey(n), { ...n }])) : this.neighbors;
+		this.pushForwarding(routes, next);
+	}
+
+	listRoutes(): RouteEntry[] {
+		return this.routes.map(r => ({ ...r }));
+	}
+
+	putNeighbor(n: NeighborEntry): void {
+		const next = new Map(this.neighbors);
+		next.set(neighborKey(n), { ...n });
+		this.pushForwarding(this.routes, next);
+	}
+
+	delNeighbor(n: Pick<NeighborEntry, 'ip' | 'port'>): void {
+		if (!this.neighbors.has(neighborKey(n))) return;
+		const next = new Map(this.neighbors);
+		next.delete(neighborKey(n));
+		this.pushForwarding(this.routes, next);
+	}
+
+	listNeighbors(): NeighborEntry[] {
+		return [...this.neighbors.values()].map(n => ({ ...n }));
+	}
+
+	/** {routes, neighbours} => sent to the library; kept here only once it accepted them.
+	 * A neighbour still resolving (no MAC) is listed but not forwarded to. */
+	private pushForwarding(routes: RouteEntry[], neighbors: Map<string, NeighborEntry>): void {
 		const portId = (name: string, field: string) => {
 			const id = this.ports.get(name);
 			if (id === undefined) throw new DataplaneError(-22, `${field}: no port named "${name}"`);
@@ -104,11 +139,14 @@ export class KoffiDataplane implements DataplaneControl {
 			via: x.via ? toAddr(x.via, `routes[${i}].via`) : none,
 			port_id: portId(x.port, `routes[${i}].port`), pad: 0,
 		}));
-		const n = neighbors.map((x, i) => ({
+		const resolved = [...neighbors.values()].filter((x): x is NeighborEntry & { mac: string } => x.mac !== undefined);
+		const n = resolved.map((x, i) => ({
 			ip: toAddr(x.ip, `neighbors[${i}].ip`), mac: macBytes(x.mac, `neighbors[${i}].mac`),
 			port_id: portId(x.port, `neighbors[${i}].port`),
 		}));
 		check(nativeApi().routesReplace(encodeArray(Route, r), r.length, encodeArray(Neighbor, n), n.length));
+		this.routes = routes.map(x => ({ ...x }));
+		this.neighbors = neighbors;
 	}
 
 	/** {} => workers polling the ports */

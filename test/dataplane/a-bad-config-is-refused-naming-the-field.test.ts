@@ -71,6 +71,6 @@ test('the good config itself is accepted', async t => {
 	t.teardown(remove);
 	writeFileSync(join(dir, 'config.json'), JSON.stringify(good()));
 	const r = await run(runnerPath, ['--config', join(dir, 'config.json'), '--until-idle', '50', '--',
-		...ealArgs([`net_null0`, `net_null1`])]);
+		...ealArgs([`net_null0,no-rx=1`, `net_null1,no-rx=1`])]);
 	t.is(r.code, 0, r.stderr);
 });

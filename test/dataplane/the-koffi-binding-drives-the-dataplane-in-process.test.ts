@@ -66,6 +66,16 @@ test('SAs, policies and routes are driven in-process and a protect policy withou
 	dp.replaceRoutes([{ dst: '0.0.0.0/0', port: 'wan', via: '192.0.2.254' }],
 		[{ ip: '192.0.2.254', mac: '02:00:00:00:00:fe', port: 'wan' }]);
 
+	// the forwarding surface the kernel mirror uses: neighbours one by one, routes as a table
+	dp.putNeighbor({ ip: '192.0.2.9', port: 'wan' }); // still resolving: listed, not forwarded to
+	dp.putNeighbor({ ip: '192.0.2.9', mac: '02:00:00:00:00:09', port: 'wan' });
+	t.deepEqual(dp.listNeighbors().find(n => n.ip === '192.0.2.9'), { ip: '192.0.2.9', mac: '02:00:00:00:00:09', port: 'wan' });
+	dp.delNeighbor({ ip: '192.0.2.9', port: 'wan' });
+	t.deepEqual(dp.listNeighbors(), [{ ip: '192.0.2.254', mac: '02:00:00:00:00:fe', port: 'wan' }]);
+	t.deepEqual(dp.listRoutes(), [{ dst: '0.0.0.0/0', port: 'wan', via: '192.0.2.254' }]);
+	t.throws(() => dp.replaceRoutes([{ dst: '10.0.0.0/8', port: 'dmz' }]), { message: /routes\[0\]\.port: no port named "dmz"/ });
+	t.is(dp.listRoutes().length, 1, 'a refused table leaves the old one');
+
 	dp.putSa(outSa('11'));
 	t.deepEqual(dp.listSas(), [{ spi: '0x100', dir: 'out', dst: '192.0.2.2' }]);
 	dp.putSa(outSa('22')); // replace: same key, new material
