@@ -15,6 +15,8 @@ import { StandaloneAgent } from './standalone/run.js';
 import { netlinkKernel } from './xfrm-kernel.js';
 import type { ObservedTunnel } from './k8s-agent.js';
 import { startK8sAgent } from './k8s-run.js';
+import { KoffiDataplane } from '../dataplane/binding.js';
+import { startDpdkMode, type DpdkMode } from './dpdk-mode.js';
 import { Observer } from './observer.js';
 import { createAgentMetrics, createProcessMetrics, metricsListenFromEnv, startMetricsServer } from '../metrics/index.js';
 import { VERSION } from '../version.js';
@@ -27,6 +29,10 @@ export interface AgentFlags {
 	resyncMs: number;
 	/** /metrics, /healthz, /readyz; ESPLANE_METRICS_PORT overrides, 0 picks a free port */
 	metricsPort: number;
+	/** dpdk: ports, static routes and neighbours (the manual-keying JSON shape, without SAs/policies) */
+	dpPorts?: string;
+	/** dpdk: EAL arguments (--no-pci is always added) */
+	eal: string[];
 }
 
 export function parseAgentFlags(args: string[]): AgentFlags {
@@ -36,6 +42,7 @@ export function parseAgentFlags(args: string[]): AgentFlags {
 		controlSocket: process.env['ESPLANE_AGENT_SOCKET'] ?? '/run/esplane/agent.sock',
 		resyncMs: 5000,
 		metricsPort: 9478,
+		eal: (process.env['ESPLANE_DPDK_EAL_ARGS'] ?? '').split(/\s+/).filter(Boolean),
 	};
 	for (let i = 0; i < args.length; i++) {
 		const a = args[i]!;
@@ -56,6 +63,8 @@ export function parseAgentFlags(args: string[]): AgentFlags {
 			case '--control-socket': flags.controlSocket = value(); break;
 			case '--resync-ms': flags.resyncMs = Number(value()); break;
 			case '--metrics-port': flags.metricsPort = Number(value()); break;
+			case '--dp-ports': flags.dpPorts = value(); break;
+			case '--eal': flags.eal = value().split(/\s+/).filter(Boolean); break;
 			default: throw new Error(`unknown flag '${a}'`);
 		}
 	}
@@ -107,9 +116,24 @@ export async function runAgent(args: string[], log: Logger = createLogger('agent
 		process.stderr.write(`esplane agent: ${(e as Error).message}\n`);
 		return 2;
 	}
-	if (flags.dataplane === 'dpdk') {
-		process.stderr.write('esplane agent: --dataplane dpdk is not wired into the agent yet; use --dataplane kernel\n');
+	if (flags.dataplane === 'dpdk' && !flags.dpPorts) {
+		process.stderr.write('esplane agent: --dataplane dpdk needs --dp-ports FILE (ports, routes, neighbours; see README)\n');
 		return 2;
+	}
+	// Never let EAL probe the machine's own NICs: ports are vdevs or VFs named explicitly.
+	if (!flags.eal.includes('--no-pci')) flags.eal.unshift('--no-pci');
+	const metrics = createAgentMetrics({
+		dropNames: flags.dataplane === 'dpdk' ? KoffiDataplane.dropNames() : Object.keys(xfrmStat(readFileSync('/proc/net/xfrm_stat', 'utf8'))),
+		snapshot: () => observer.snapshot(),
+	});
+	let dpdk: DpdkMode | undefined;
+	if (flags.dataplane === 'dpdk') {
+		try {
+			dpdk = await startDpdkMode({ portsFile: flags.dpPorts!, eal: flags.eal, log, onSynced: s => metrics.observeXfrmSyncLag(s) });
+		} catch (e) {
+			process.stderr.write(`esplane agent: the dpdk dataplane did not start: ${(e as Error).message}\n`);
+			return 1;
+		}
 	}
 	const kernel = netlinkKernel();
 	const client = new ViciClient({ path: flags.vici, logger: log.child({ part: 'vici' }) });
@@ -117,6 +141,7 @@ export async function runAgent(args: string[], log: Logger = createLogger('agent
 	const programmer = new NodeProgrammer({
 		client, reconciler, dataplane: flags.dataplane, log,
 		kernelSpis: () => kernelSpis(kernel),
+		...(dpdk ? { dataplaneSpis: () => dpdk.spis() } : {}),
 	});
 	const stops: Array<() => unknown> = [];
 
@@ -141,12 +166,14 @@ export async function runAgent(args: string[], log: Logger = createLogger('agent
 		observeTunnels = () => programmer.observe();
 	}
 
-	const local = () => localAddresses();
-	const saRows = async () => {
-		const addrs = local();
+	// What `sa list`, `stats` and the metrics show: the dataplane's counters in dpdk mode,
+	// the kernel's own in kernel mode.
+	const saRows = dpdk ? async () => dpdk.saRows() : async () => {
+		const addrs = localAddresses();
 		return kernelSaRows(await kernelSaMessages(kernel), { isLocal: a => addrs.has(a) });
 	};
-	const drops = () => xfrmStat(readFileSync('/proc/net/xfrm_stat', 'utf8'));
+	const drops = dpdk ? () => dpdk.drops() : () => xfrmStat(readFileSync('/proc/net/xfrm_stat', 'utf8'));
+	if (dpdk) stops.push(() => dpdk.stop());
 	const observer = new Observer({ tunnels: observeTunnels, sas: saRows, drops, log });
 	observer.start();
 	stops.push(() => observer.stop());
@@ -155,12 +182,11 @@ export async function runAgent(args: string[], log: Logger = createLogger('agent
 		.handle(Methods.tunnels, async () => tunnelRows(await observeTunnels(), configErrors()))
 		.handle(Methods.saList, saRows)
 		.handle(Methods.spList, () => [])
-		.handle(Methods.stats, (): StatsView => ({ ports: [], drops: drops() }));
+		.handle(Methods.stats, (): StatsView => (dpdk ? dpdk.stats() : { ports: [], drops: drops() }));
 	await control.listen(flags.controlSocket);
 	stops.push(() => control.close());
 
 	// /metrics, /healthz, /readyz: ready once charon answers over VICI.
-	const metrics = createAgentMetrics({ dropNames: Object.keys(drops()), snapshot: () => observer.snapshot() });
 	const server = await startMetricsServer({
 		registries: [metrics.registry, createProcessMetrics({ role: 'agent', version: VERSION })],
 		ready: () => client.connected,

@@ -28,6 +28,12 @@ export interface SitesOptions {
 	peerConf?: string;
 	/** scratch (tmpfs in UML) */
 	work: string;
+	/**
+	 * dpdk only: `null` runs the dataplane on null ports beside the kernel (the kernel keeps
+	 * the wire and does ESP; the dataplane mirrors and counts) — the mode for testing the
+	 * mirror before the dataplane owns the wire.
+	 */
+	dpPorts?: 'null';
 	/** edits the IPsecTunnel objects of the config (NAT address, lifetimes, encapsulation…) */
 	configure?: (tunnel: IPsecTunnel) => void;
 }
@@ -70,7 +76,7 @@ export class TwoSites {
 		cpSync(this.o.configDir ?? join(repo, 'examples'), this.configDir, { recursive: true });
 		if (this.o.configure) this.editConfig(this.o.configure);
 		execFileSync('sh', [join(repo, 'operator/demo/two-sites.sh'), 'up', this.o.prefix], {
-			stdio: 'ignore', env: { ...process.env, NAT: this.o.nat ? '1' : '0', GWA_DATAPLANE: this.o.dataplane },
+			stdio: 'ignore', env: { ...process.env, NAT: this.o.nat ? '1' : '0', GWA_DATAPLANE: this.o.dpPorts === 'null' ? 'kernel' : this.o.dataplane },
 		});
 		this.#stops.push(() => { execFileSync('sh', [join(repo, 'operator/demo/two-sites.sh'), 'down', this.o.prefix], { stdio: 'ignore' }); });
 		this.gwb = await startCharon({ ns: this.ns('gb'), dir: join(this.o.work, 'gw-b') });
@@ -98,6 +104,16 @@ export class TwoSites {
 	startAgent(): ChildProcess {
 		const args = ['node', '--import', 'tsx', join(repo, 'operator/cli/main.ts'), 'agent', '--config-dir', this.configDir,
 			'--dataplane', this.o.dataplane, '--vici', this.gwa!.vici, '--control-socket', this.socket, '--resync-ms', '1000'];
+		if (this.o.dataplane === 'dpdk') {
+			const ports = join(this.o.work, 'dp-ports.json');
+			writeFileSync(ports, JSON.stringify({
+				ports: [{ name: 'wan', port: 0, role: 'wan', addresses: ['192.0.2.1/24'] }, { name: 'lan', port: 1, role: 'lan' }],
+				routes: [{ dst: '10.1.0.0/24', port: 'lan' }, { dst: '0.0.0.0/0', port: 'wan', via: '192.0.2.2' }],
+				neighbors: [{ ip: '192.0.2.2', mac: '02:00:00:00:00:02', port: 'wan' }],
+			}));
+			// One guest CPU: both lcores on it (TESTBED.md). --no-pci is added by the agent.
+			args.push('--dp-ports', ports, '--eal', '--no-huge -m 256 --no-shconf --no-telemetry --lcores=0@0,1@0 --vdev net_null0,no-rx=1 --vdev net_null1,no-rx=1');
+		}
 		this.agent = this.spawnIn('ga', args, join(this.o.work, 'agent.log'));
 		return this.agent;
 	}
