@@ -12,16 +12,17 @@ mkdir -p /dev/pts /dev/shm /dev/net
 mount -t devpts devpts /dev/pts 2>/dev/null || true
 mount -t tmpfs tmpfs /dev/shm
 mount -t tmpfs tmpfs /run
-# A private /tmp, unless the checkout itself lives under /tmp (a CI clone may): hiding it
-# would hide the code under test.
-case "$ESPLANE_UML_CWD" in
-	/tmp/*) mkdir -p /mnt/tmp; export TMPDIR=/mnt/tmp ;;
-	*) mount -t tmpfs tmpfs /tmp ;;
-esac
 # Scratch space for sockets and per-daemon configs: a tmpfs (UNIX sockets do not work on
 # hostfs) outside /run (charons get a private /run by bind mount, which would hide it).
 mount -t tmpfs tmpfs /mnt
 SCRATCH=/mnt; export SCRATCH
+# A private /tmp, unless the checkout itself lives under /tmp (a CI clone may): hiding it
+# would hide the code under test. Then temporary files go to the scratch tmpfs, which must
+# be mounted first (a directory made before the mount would be hidden by it).
+case "$ESPLANE_UML_CWD" in
+	/tmp/*) mkdir -p /mnt/tmp; export TMPDIR=/mnt/tmp ;;
+	*) mount -t tmpfs tmpfs /tmp ;;
+esac
 [ -c /dev/net/tun ] || mknod /dev/net/tun c 10 200
 ver=$(uname -r)
 # The guest's modprobe must read the UML module tree; one call loads them all.
