@@ -19,7 +19,9 @@ RUN apt-get update \
 WORKDIR /src
 COPY dataplane/ dataplane/
 # Note: the Makefile compiles with -march=native; build on (or for) the gateway CPU family.
-RUN make -C dataplane clean all
+# Portable baseline (SSE4.2): the image runs on any x86-64 node; AES-NI is used at run time by
+# intel-ipsec-mb whatever the compile target.
+RUN make -C dataplane clean all MARCH=x86-64-v2
 # The Debian packages that provide every shared library the dataplane links, for the
 # runtime stage (so a new DPDK library in the Makefile cannot be forgotten there).
 RUN ldd dataplane/build/libesplane-dp.so dataplane/build/esplane-dp \
