@@ -9,7 +9,7 @@ import { ViciClient } from '../vici/client.js';
 import { CharonReconciler } from './strongswan/reconcile.js';
 import { ControlServer } from './control-socket.js';
 import { Methods, type StatsView, type TunnelRow } from './control-api.js';
-import { kernelSaMessages, kernelSaRows, kernelSpis } from './kernel-sas.js';
+import { kernelPolicyRows, kernelSaMessages, kernelSaRows, kernelSpis } from './kernel-sas.js';
 import { NodeProgrammer } from './node-programmer.js';
 import { StandaloneAgent } from './standalone/run.js';
 import { netlinkKernel } from './xfrm-kernel.js';
@@ -181,7 +181,7 @@ export async function runAgent(args: string[], log: Logger = createLogger('agent
 	const control = new ControlServer()
 		.handle(Methods.tunnels, async () => tunnelRows(await observeTunnels(), configErrors()))
 		.handle(Methods.saList, saRows)
-		.handle(Methods.spList, () => [])
+		.handle(Methods.spList, async () => (dpdk ? dpdk.policies() : kernelPolicyRows(kernel)))
 		.handle(Methods.stats, (): StatsView => (dpdk ? dpdk.stats() : { ports: [], drops: drops() }));
 	await control.listen(flags.controlSocket);
 	stops.push(() => control.close());

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from '../log/index.js';
 import { KoffiDataplane } from '../dataplane/binding.js';
-import type { DpConfig } from '../dataplane/types.js';
+import type { DpConfig, DpPolicy } from '../dataplane/types.js';
 import type { SaRow, StatsView } from './control-api.js';
 import { normSpi } from './node-programmer.js';
 import { dpKey } from './xfrm-desired.js';
@@ -41,6 +41,8 @@ export interface DpdkMode {
 	/** SPIs installed in the dataplane, charon-style (for Established) */
 	spis(): Set<string>;
 	saRows(): SaRow[];
+	/** the SPD the dataplane enforces */
+	policies(): DpPolicy[];
 	stats(): StatsView;
 	drops(): Record<string, number>;
 	stop(): Promise<void>;
@@ -88,6 +90,7 @@ export async function startDpdkMode(o: DpdkModeOptions): Promise<DpdkMode> {
 		xfrm,
 		spis: () => new Set(dataplane.listSas().map(k => normSpi(k.spi))),
 		saRows,
+		policies: () => xfrm.mirror.policies(),
 		drops,
 		stats: () => ({
 			ports: dataplane.portCounters().map(p => ({

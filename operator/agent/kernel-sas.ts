@@ -5,6 +5,7 @@ import type { XfrmMessage } from '../xfrm/codec/message.js';
 import { kernelSeq, saDirection, xfrmToSa, type SaContext } from '../xfrm/convert.js';
 import type { KernelSource } from './xfrm-kernel.js';
 import type { SaRow } from './control-api.js';
+import type { DpPolicy } from '../dataplane/types.js';
 
 type SaMessage = Extract<XfrmMessage, { kind: 'sa' }>;
 
@@ -42,4 +43,33 @@ export function kernelSaRows(msgs: SaMessage[], ctx: SaContext): SaRow[] {
 			lastUsed: Number(m.body.curlft.useTime),
 		} satisfies SaRow;
 	});
+}
+
+const ACTIONS = ['allow', 'block'] as const;
+const DIRS = ['in', 'out', 'fwd'] as const;
+const PROTOS: Record<number, DpPolicy['proto']> = { 0: 'any', 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'ipv6-icmp' };
+
+/** Rows for `esplane sp list` in kernel mode: the kernel's own SPD (allow with a template = protect). */
+export async function kernelPolicyRows(kernel: KernelSource): Promise<DpPolicy[]> {
+	const msgs = (await kernel.dump(XFRM_MSG.GETPOLICY)).filter((m): m is Extract<XfrmMessage, { kind: 'policy' }> => m.kind === 'policy');
+	const rows: DpPolicy[] = [];
+	for (const m of msgs) {
+		const p = m.body;
+		const dir = DIRS[p.dir];
+		// fwd policies govern forwarded traffic like `in`; the socket policies (dir >= 3) are charon's own.
+		if (dir === undefined) continue;
+		const hasTemplate = m.attrs.some(a => a.kind === 'tmpl');
+		const port = (v: number, mask: number) => (mask ? v : undefined);
+		rows.push({
+			dir: dir === 'out' ? 'out' : 'in',
+			src: `${p.sel.saddr}/${p.sel.prefixlenS}`,
+			dst: `${p.sel.daddr}/${p.sel.prefixlenD}`,
+			proto: PROTOS[p.sel.proto] ?? p.sel.proto,
+			...(port(p.sel.sport, p.sel.sportMask) !== undefined ? { sport: p.sel.sport } : {}),
+			...(port(p.sel.dport, p.sel.dportMask) !== undefined ? { dport: p.sel.dport } : {}),
+			action: ACTIONS[p.action] === 'block' ? 'discard' : hasTemplate ? 'protect' : 'bypass',
+			priority: p.priority,
+		});
+	}
+	return rows;
 }

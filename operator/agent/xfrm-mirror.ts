@@ -72,6 +72,8 @@ export class XfrmMirror {
 	private readonly applied = new Map<string, DpSa | null>();
 	/** the ids of the SPD entries this process installed, per direction */
 	private readonly appliedSpd: Record<Direction, string[] | undefined> = { in: undefined, out: undefined };
+	/** the SPD as the dataplane accepted it last, per direction (what `esplane sp list` shows) */
+	private readonly enforced: Record<Direction, DpPolicy[]> = { in: [], out: [] };
 	/** "spi|dir" => how many installed SAs have it, so policies name only installed SAs */
 	private readonly installedSpis = new Map<string, number>();
 	/** reasons already logged, so each is logged once */
@@ -152,6 +154,11 @@ export class XfrmMirror {
 	}
 
 	/** Everything the kernel holds that is not in the dataplane, with the reason. */
+	/** {} => the policies the dataplane enforces, outbound then inbound, in lookup order */
+	policies(): DpPolicy[] {
+		return [...this.enforced.out, ...this.enforced.in];
+	}
+
 	unprogrammable(): Unprogrammable[] {
 		return [...this.desired.unprogrammable.values()];
 	}
@@ -292,6 +299,7 @@ export class XfrmMirror {
 				continue;
 			}
 			this.appliedSpd[dir] = ids;
+			this.enforced[dir] = ps;
 			this.stats.spdReplaces++;
 			this.o.log.info({ dir, policies: ps.length }, 'spd replaced');
 		}

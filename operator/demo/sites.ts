@@ -6,6 +6,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import yaml from 'js-yaml';
 import type { IPsecTunnel } from '../api/ipsectunnel.js';
+import type { DpPolicy } from '../dataplane/types.js';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCharon, type Charon } from '../../test/helpers/charon.js';
@@ -133,6 +134,10 @@ export class TwoSites {
 
 	async sas(): Promise<SaRow[]> {
 		return (await callAgent('sa.list', {}, this.socket)) as SaRow[];
+	}
+
+	async policies(): Promise<DpPolicy[]> {
+		return (await callAgent('sp.list', {}, this.socket)) as DpPolicy[];
 	}
 
 	/** Waits until `count` tunnels are ESTABLISHED with a CHILD SA installed; returns them. */

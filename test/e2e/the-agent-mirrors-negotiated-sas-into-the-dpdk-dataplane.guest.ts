@@ -11,6 +11,7 @@ await scenario('dpdk-mirror', { dataplane: 'dpdk', dpPorts: 'null' }, async (sit
 	const [up] = await sites.waitEstablished(1);
 	facts['tunnel'] = up;
 	const rows = await sites.sas();
+	facts['policies'] = await sites.policies();
 	facts['sas'] = rows.map(r => ({ spi: r.spi, dir: r.dir, algorithm: r.algorithm }));
 	execFileSync('swanctl', ['--rekey', '--child', 'default/site-b', '--uri', `unix://${sites.gwa!.vici}`], { stdio: 'ignore' });
 	const deadline = Date.now() + 20_000;

@@ -11,6 +11,10 @@ test('in dpdk mode the agent installs the SAs charon negotiates into the datapla
 	// Established is reported only when the dataplane holds both SAs, read back from it here.
 	t.deepEqual(sas.map(s => s.spi).sort(), [tunnel.spiIn, tunnel.spiOut].sort());
 	t.true(sas.every(s => s.algorithm === 'rfc4106(gcm(aes)) 128'), JSON.stringify(sas));
+	// The dataplane's SPD: the tunnel's selectors, protected, both ways.
+	const policies = facts['policies'] as Array<{ dir: string; src: string; dst: string; action: string }>;
+	t.true(policies.some(p => p.dir === 'out' && p.src === '10.1.0.0/24' && p.dst === '10.2.0.0/24' && p.action === 'protect'), JSON.stringify(policies));
+	t.true(policies.some(p => p.dir === 'in' && p.src === '10.2.0.0/24' && p.dst === '10.1.0.0/24' && p.action === 'protect'), JSON.stringify(policies));
 	const after = facts['afterRekey'] as Row[];
 	t.false(after.some(s => s.dir === 'out' && s.spi === tunnel.spiOut), `the old outbound SA left the dataplane: ${JSON.stringify(after)}`);
 	t.true(after.some(s => s.dir === 'out'), 'a new outbound SA is installed');

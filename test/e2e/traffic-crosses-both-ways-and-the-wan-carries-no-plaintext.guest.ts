@@ -28,6 +28,7 @@ await scenario('traffic', {}, async (sites, facts) => {
 	const get = (path: string) => sites.exec('ga', ['node', '-e', `fetch('http://127.0.0.1:9478${path}').then(async r => console.log(r.status + ' ' + await r.text()))`]);
 	await sleep(1500); // one observation interval
 	facts['readyz'] = get('/readyz').trim();
+	facts['policies'] = await sites.policies();
 	facts['metrics'] = get('/metrics').split('\n').filter(l => /^esplane_(tunnel_packets_total|tunnel_ike_state|sa_packets_total)\{/.test(l));
 	facts['espPackets'] = countPackets(sites, 'wan', cap, 'esp or (udp port 4500 and udp[8:4] != 0)');
 	// Inner addresses must never be visible on the wan: that would be a protected flow in clear.

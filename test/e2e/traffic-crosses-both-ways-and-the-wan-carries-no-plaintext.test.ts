@@ -10,6 +10,8 @@ test('ICMP, TCP and UDP cross the tunnel both ways and a wan capture shows only 
 	t.true((facts['espPackets'] as number) > 1000, `ESP packets on the wan: ${String(facts['espPackets'])}`);
 	t.is(facts['plaintextPackets'], 0, 'packets with inner addresses on the wan');
 	t.is(facts['readyz'], '200 ok', 'the agent is ready once charon answers');
+	const policies = facts['policies'] as Array<{ dir: string; src: string; dst: string; action: string }>;
+	t.true(policies.some(p => p.dir === 'out' && p.src === '10.1.0.0/24' && p.dst === '10.2.0.0/24' && p.action === 'protect'), `sp list: ${JSON.stringify(policies)}`);
 	const metrics = facts['metrics'] as string[];
 	const value = (re: RegExp) => Number(metrics.find(l => re.test(l))?.split(' ').at(-1));
 	t.true(value(/^esplane_tunnel_packets_total\{.*tunnel="default\/site-b".*dir="out"/) > 1000, metrics.join('\n'));
