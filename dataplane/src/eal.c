@@ -74,11 +74,32 @@ static void *eal_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * EAL probes every PCI device it may drive unless told otherwise, and would take the
+ * node's own NIC off the network. Ports are always named: vdevs with --no-pci, or the
+ * SR-IOV VFs of an explicit allow-list (-a/--allow BDF).
+ */
+static bool pci_probe_is_bounded(int argc, const char *const argv[])
+{
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if (!a)
+			continue;
+		if (strcmp(a, "--no-pci") == 0 || strcmp(a, "-a") == 0 || strcmp(a, "--allow") == 0 ||
+		    strncmp(a, "--allow=", 8) == 0 || (a[0] == '-' && a[1] == 'a' && a[2] != '\0'))
+			return true;
+	}
+	return false;
+}
+
 int esp_dp_init(int argc, const char *const argv[], const char *log_path)
 {
 	dp_clear_error();
 	if (argc < 0 || (argc && !argv))
 		return dp_fail(EINVAL, "argv: NULL");
+	if (!pci_probe_is_bounded(argc, argv))
+		return dp_fail(EINVAL, "eal: pass --no-pci (vdev ports) or an explicit -a/--allow list of VFs; "
+				       "esplane never lets EAL probe every PCI device");
 	pthread_mutex_lock(&dp.lock);
 	static bool tried;
 	if (tried) {

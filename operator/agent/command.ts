@@ -15,7 +15,7 @@ import { StandaloneAgent } from './standalone/run.js';
 import { netlinkKernel } from './xfrm-kernel.js';
 import type { ObservedTunnel } from './k8s-agent.js';
 import { startK8sAgent } from './k8s-run.js';
-import { KoffiDataplane } from '../dataplane/binding.js';
+import { boundedPciProbe, KoffiDataplane } from '../dataplane/binding.js';
 import { startDpdkMode, type DpdkMode } from './dpdk-mode.js';
 import { Observer } from './observer.js';
 import { createAgentMetrics, createProcessMetrics, metricsListenFromEnv, startMetricsServer } from '../metrics/index.js';
@@ -120,8 +120,9 @@ export async function runAgent(args: string[], log: Logger = createLogger('agent
 		process.stderr.write('esplane agent: --dataplane dpdk needs --dp-ports FILE (ports, routes, neighbours; see README)\n');
 		return 2;
 	}
-	// Never let EAL probe the machine's own NICs: ports are vdevs or VFs named explicitly.
-	if (!flags.eal.includes('--no-pci')) flags.eal.unshift('--no-pci');
+	// Never let EAL probe the machine's own NICs: ports are vdevs (--no-pci) or VFs named in
+	// an allow-list (-a BDF, as the chart passes the device plugin's VFs).
+	if (!boundedPciProbe(flags.eal)) flags.eal.unshift('--no-pci');
 	const metrics = createAgentMetrics({
 		dropNames: flags.dataplane === 'dpdk' ? KoffiDataplane.dropNames() : Object.keys(xfrmStat(readFileSync('/proc/net/xfrm_stat', 'utf8'))),
 		snapshot: () => observer.snapshot(),

@@ -9,7 +9,7 @@ import { fromAddr, macBytes, policyToC, saToC, spiNumber, toAddr } from './conve
 import { DataplaneError } from './error.js';
 
 export interface DataplaneOptions {
-	/** EAL arguments (no program name); always include --no-pci */
+	/** EAL arguments (no program name): --no-pci with vdev ports, or an -a/--allow list of VFs */
 	eal: string[];
 	/** where DPDK logs go; stderr when absent */
 	logPath?: string;
@@ -36,6 +36,11 @@ function encodeArray(type: koffi.IKoffiCType, items: Record<string, unknown>[]):
 	return buf;
 }
 
+/** --no-pci, or an allow-list: EAL never probes every PCI device (the node's own NIC among them). */
+export function boundedPciProbe(eal: readonly string[]): boolean {
+	return eal.some(a => a === '--no-pci' || a === '-a' || a === '--allow' || a.startsWith('--allow=') || /^-a./.test(a));
+}
+
 const dirNumber = (dir: Direction) => (dir === 'in' ? 0 : 1);
 
 const neighborKey = (n: Pick<NeighborEntry, 'ip' | 'port'>) => `${n.port}|${n.ip}`;
@@ -51,7 +56,8 @@ export class KoffiDataplane implements DataplaneControl, ForwardingControl {
 
 	/** {options} => EAL started on the library's own thread; once per process */
 	static start(options: DataplaneOptions): KoffiDataplane {
-		if (!options.eal.includes('--no-pci')) throw new DataplaneError(-22, 'eal: --no-pci is required');
+		// The library refuses unbounded PCI probing too; saying it here gives the clearer message first.
+		if (!boundedPciProbe(options.eal)) throw new DataplaneError(-22, 'eal: pass --no-pci (vdev ports) or an explicit -a/--allow list of VFs');
 		check(nativeApi().init(options.eal.length, options.eal, options.logPath ?? null));
 		return new KoffiDataplane();
 	}
