@@ -31,7 +31,9 @@ for (const file of discover()) {
 	const workDir = mkdtempSync('/var/tmp/esplane-bench-');
 	process.stderr.write(`bench: ${mod.default.title}${quick ? ' (quick)' : ''}\n`);
 	try {
-		reports.push(await mod.default.run({ quick, workDir, log: m => process.stderr.write(`  ${m}\n`) }));
+		const report = await mod.default.run({ quick, workDir, log: m => process.stderr.write(`  ${m}\n`) });
+		if (report.rows.length === 0) throw new Error('measured nothing (no rows)');
+		reports.push(report);
 	} catch (e) {
 		failures.push(`${mod.default.title}: ${(e as Error).message}`);
 		process.stderr.write(`bench: ${mod.default.title} failed: ${(e as Error).stack}\n`);
@@ -48,7 +50,13 @@ writeFileSync(join(outDir, `${stamp}.json`), JSON.stringify({ machine, quick, da
 writeFileSync(join(outDir, `${stamp}.md`), md);
 writeFileSync(join(outDir, `${stamp}.svg`), toSvg(reports));
 process.stdout.write(md + '\n');
-process.stdout.write(`results: ${join(outDir, stamp)}.{json,md,svg}\n`);
+if (quick) {
+	// A smoke run's numbers mean nothing: show them, keep nothing.
+	rmSync(outDir, { recursive: true, force: true });
+	process.stdout.write('quick run: results not kept\n');
+} else {
+	process.stdout.write(`results: ${join(outDir, stamp)}.{json,md,svg}\n`);
+}
 if (failures.length) {
 	process.stdout.write(`failed benchmarks:\n${failures.map(f => `  ${f}`).join('\n')}\n`);
 	process.exitCode = 1;

@@ -24,6 +24,18 @@ else
 	echo "not ok - key material in a log line (above)"; failed=$((failed + 1))
 fi
 
+# The benchmarks' short smoke run, so `npm run bench` never rots. After ava, alone: a
+# benchmark busy-polls both cores and would starve the timing-sensitive tests beside it.
+if [ $# -eq 0 ]; then
+	echo "# npm run bench -- --quick"
+	if node --import tsx bench/run.ts --quick > "$work/bench.log" 2>&1; then
+		echo "ok - every benchmark runs (--quick) and writes its results"; passed=$((passed + 1))
+	else
+		tail -40 "$work/bench.log"
+		echo "not ok - a benchmark failed in its --quick run (above)"; failed=$((failed + 1))
+	fi
+fi
+
 summary="$passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"
 echo "$summary"
