@@ -9,7 +9,7 @@ import type { IPsecTunnel } from '../api/ipsectunnel.js';
 import type { DpPolicy } from '../dataplane/types.js';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startCharon, type Charon } from '../../test/helpers/charon.js';
+import { startCharon, type Charon } from './charon.js';
 import type { SaRow, TunnelRow } from '../agent/control-api.js';
 import { callAgent } from '../cli/control-client.js';
 
@@ -86,6 +86,25 @@ export class TwoSites {
 		this.gwa = await startCharon({ ns: this.ns('ga'), dir: join(this.o.work, 'gw-a') });
 		this.#stops.push(() => this.gwa?.stop());
 		this.startAgent();
+		if (this.o.dataplane === 'dpdk' && this.o.dpPorts !== 'null') await this.waitExceptionPath();
+	}
+
+	/**
+	 * dpdk on the wire: waits for the agent to bring up the exception TAPs with gw-a's
+	 * addresses, then gives the kernel the route to gw-b through the NAT router (charon's IKE
+	 * goes the kernel's way; the dataplane mirrors the kernel's routes).
+	 */
+	async waitExceptionPath(timeoutMs = 30_000): Promise<void> {
+		const deadline = Date.now() + timeoutMs;
+		const wan = this.o.nat ? '198.51.100.2' : '192.0.2.1';
+		for (;;) {
+			let addrs = '';
+			try { addrs = this.exec('ga', ['ip', '-o', 'addr', 'show']); } catch { /* not yet */ }
+			if (new RegExp(`esp-wan0\\s+inet ${wan.replaceAll('.', '\\.')}/`).test(addrs)) break;
+			if (Date.now() > deadline) throw new Error(`the agent did not bring up esp-wan0 with ${wan} within ${timeoutMs / 1000} s\n${this.logs()}`);
+			await sleep(100);
+		}
+		if (this.o.nat) this.exec('ga', ['ip', 'route', 'replace', '192.0.2.0/24', 'via', '198.51.100.1', 'dev', 'esp-wan0']);
 	}
 
 	/** Rewrites every IPsecTunnel in the config directory through `edit` (the agent picks it up). */
@@ -107,13 +126,12 @@ export class TwoSites {
 			'--dataplane', this.o.dataplane, '--vici', this.gwa!.vici, '--control-socket', this.socket, '--resync-ms', '1000'];
 		if (this.o.dataplane === 'dpdk') {
 			const ports = join(this.o.work, 'dp-ports.json');
-			writeFileSync(ports, JSON.stringify({
-				ports: [{ name: 'wan', port: 0, role: 'wan', addresses: ['192.0.2.1/24'] }, { name: 'lan', port: 1, role: 'lan' }],
-				routes: [{ dst: '10.1.0.0/24', port: 'lan' }, { dst: '0.0.0.0/0', port: 'wan', via: '192.0.2.2' }],
-				neighbors: [{ ip: '192.0.2.2', mac: '02:00:00:00:00:02', port: 'wan' }],
-			}));
+			writeFileSync(ports, JSON.stringify(this.o.dpPorts === 'null' ? nullPorts() : wirePorts(this.o.nat ?? false)));
 			// One guest CPU: both lcores on it (TESTBED.md). --no-pci is added by the agent.
-			args.push('--dp-ports', ports, '--eal', '--no-huge -m 256 --no-shconf --no-telemetry --lcores=0@0,1@0 --vdev net_null0,no-rx=1 --vdev net_null1,no-rx=1');
+			const vdevs = this.o.dpPorts === 'null'
+				? '--vdev net_null0,no-rx=1 --vdev net_null1,no-rx=1'
+				: `--vdev net_af_packet0,iface=${this.o.prefix}-ga0 --vdev net_af_packet1,iface=${this.o.prefix}-ga1`;
+			args.push('--dp-ports', ports, '--eal', `--no-huge -m 256 --no-shconf --no-telemetry --lcores=0@0,1@0 ${vdevs}`);
 		}
 		this.agent = this.spawnIn('ga', args, join(this.o.work, 'agent.log'));
 		return this.agent;
@@ -173,3 +191,29 @@ export class TwoSites {
 		this.#stops.length = 0;
 	}
 }
+
+/** Null ports beside the kernel: the kernel keeps the wire, the dataplane mirrors and counts. */
+function nullPorts() {
+	return {
+		ports: [{ name: 'wan', port: 0, role: 'wan', addresses: ['192.0.2.1/24'] }, { name: 'lan', port: 1, role: 'lan' }],
+		routes: [{ dst: '10.1.0.0/24', port: 'lan' }, { dst: '0.0.0.0/0', port: 'wan', via: '192.0.2.2' }],
+		neighbors: [{ ip: '192.0.2.2', mac: '02:00:00:00:00:02', port: 'wan' }],
+	};
+}
+
+/**
+ * The dataplane on the wire: af_packet ports on ga0 (wan) and ga1 (lan), each with an
+ * exception TAP that carries gw-a's addresses in the kernel (charon's IKE, ARP, ping). Routes
+ * and neighbours come from the kernel's view of the TAPs; the file adds the NAT router's route.
+ */
+export function wirePorts(nat: boolean) {
+	return {
+		ports: [
+			{ name: 'wan', port: 0, role: 'wan', addresses: [nat ? '198.51.100.2/24' : '192.0.2.1/24'], exception: 'esp-wan0' },
+			{ name: 'lan', port: 1, role: 'lan', addresses: ['10.1.0.1/24'], exception: 'esp-lan0' },
+		],
+		routes: nat ? [{ dst: '192.0.2.0/24', port: 'wan', via: '198.51.100.1' }] : [],
+		neighbors: [],
+	};
+}
+

@@ -98,6 +98,17 @@ EOB
 		ip -n "$p-ga" addr add "$wan_a" dev "$p-ga0"
 		ip -n "$p-ga" addr add 10.1.0.1/24 dev "$p-ga1"
 		[ -n "$gw_a_via" ] && ip -n "$p-ga" route add 192.0.2.0/24 via "$gw_a_via"
+	else
+		# The dataplane owns ga0/ga1 through af_packet, which only taps the kernel's receive
+		# path: the kernel must not also act on what arrives there (it would answer ARP for the
+		# TAP's addresses and decrypt ESP a second time). An ingress drop runs after the
+		# af_packet taps, so the dataplane still sees every frame; the kernel sees none. This
+		# stands in for a VF bound to vfio-pci, which the kernel never sees at all.
+		for i in ga0 ga1; do
+			ip netns exec "$p-ga" sysctl -qw "net.ipv4.conf.$p-$i.arp_ignore=8" "net.ipv6.conf.$p-$i.disable_ipv6=1"
+			ip netns exec "$p-ga" tc qdisc add dev "$p-$i" ingress
+			ip netns exec "$p-ga" tc filter add dev "$p-$i" ingress matchall action drop
+		done
 	fi
 	ip netns exec "$p-ga" sysctl -qw net.ipv4.ip_forward=1
 	return 0

@@ -19,6 +19,7 @@ export const defaultModules = [
 	'ipv6', 'xfrm_user', 'xfrm_algo', 'esp4', 'esp6', 'xfrm4_tunnel', 'xfrm6_tunnel', 'tunnel4', 'tunnel6',
 	'veth', 'tun', 'af_packet', 'bridge', 'udp_tunnel', 'nf_conntrack', 'nf_nat', 'nft_masq', 'nf_tables',
 	'iptable_nat', 'ip_tables', 'x_tables', 'xt_nat', 'xt_MASQUERADE', 'xt_tcpudp', 'xt_conntrack', 'xt_policy', 'xt_TCPMSS', 'iptable_mangle',
+	'sch_ingress', 'cls_matchall', 'act_gact',
 	'gcm', 'ghash_generic', 'ctr', 'seqiv', 'echainiv', 'authenc', 'authencesn', 'cbc', 'hmac',
 	'sha1_generic', 'sha256_generic', 'sha512_generic', 'chacha20poly1305', 'chacha_generic', 'poly1305_generic',
 	'aes_generic', 'drbg', 'jitterentropy_rng', 'cmac', 'ccm', 'des_generic', 'md5',
