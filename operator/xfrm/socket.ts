@@ -1,12 +1,14 @@
 // A NETLINK_XFRM socket opened through koffi (libc's socket/bind/send/recv), non-blocking.
 //
 // Node's event loop must never wait in the kernel, so the socket is O_NONBLOCK and is only
-// read when readable: `waitReadable` runs poll(2) through koffi's async call, i.e. on
-// koffi's worker thread, and resolves on the main thread when data (or the timeout) is
-// there. Then `receive` drains with recv(MSG_DONTWAIT) on the main thread. This keeps every
-// decoded message on the main thread with no copies across threads (a worker_threads reader
-// would have to post every buffer), and costs one pooled thread per waiting socket.
+// read when readable: `waitReadable` hands the fd to the process's shared FdPoller (one
+// poll(2) for every netlink socket, on one libuv pool thread) and resolves on the main thread
+// when data (or the timeout) is there. Then `receive` drains with recv(MSG_DONTWAIT) on the
+// main thread. This keeps every decoded message on the main thread with no copies across
+// threads. The fd is watched only while someone waits: poll is level-triggered, so a watched
+// fd with unread data would wake the poller in a loop.
 import koffi from 'koffi';
+import { sharedPoller } from '../rtnl/fd-poller.js';
 
 const AF_NETLINK = 16;
 const SOCK_RAW = 3;
@@ -18,7 +20,6 @@ const SO_SNDBUFFORCE = 32;
 const SOL_NETLINK = 270;
 const NETLINK_ADD_MEMBERSHIP = 1;
 const MSG_DONTWAIT = 0x40;
-const POLLIN = 1;
 
 export const EAGAIN = 11;
 export const ENOBUFS = 105;
@@ -41,7 +42,6 @@ interface Libc {
 	setsockopt: (fd: number, level: number, name: number, val: Buffer, len: number) => number;
 	send: (fd: number, buf: Buffer, len: number, flags: number) => number;
 	recv: (fd: number, buf: Buffer, len: number, flags: number) => number;
-	poll: koffi.KoffiFunction;
 	close: (fd: number) => number;
 }
 
@@ -56,7 +56,6 @@ function loadLibc(): Libc {
 		setsockopt: lib.func('int setsockopt(int, int, int, const void *, uint32_t)') as Libc['setsockopt'],
 		send: lib.func('long send(int, const void *, size_t, int)') as Libc['send'],
 		recv: lib.func('long recv(int, void *, size_t, int)') as Libc['recv'],
-		poll: lib.func('int poll(void *, unsigned long, int)'),
 		close: lib.func('int close(int)') as Libc['close'],
 	};
 	return libc;
@@ -80,6 +79,8 @@ export class XfrmSocket {
 	private readonly c: Libc;
 	private readonly buf = Buffer.alloc(1 << 20);
 	private closed = false;
+	/** the pending waitReadable's completion */
+	private waiting: (() => void) | undefined;
 
 	constructor(opts: XfrmSocketOptions = {}) {
 		this.c = loadLibc();
@@ -140,21 +141,32 @@ export class XfrmSocket {
 		return { datagrams, overrun };
 	}
 
-	/** {timeout} => resolves when the socket is readable or the timeout passed; poll(2) runs off the main thread */
+	/** {timeout} => resolves when the socket is readable, the timeout passed or the socket closed */
 	waitReadable(timeoutMs: number): Promise<void> {
-		const pfd = Buffer.alloc(8);
-		pfd.writeInt32LE(this.fd, 0);
-		pfd.writeInt16LE(POLLIN, 4);
 		return new Promise(resolve => {
 			if (this.closed) { resolve(); return; }
-			this.c.poll.async(pfd, 1, timeoutMs, () => resolve());
+			const poller = sharedPoller();
+			let timer: NodeJS.Timeout | undefined;
+			const done = (): void => {
+				if (this.waiting !== done) return;
+				this.waiting = undefined;
+				clearTimeout(timer);
+				poller.unwatch(this.fd, () => {});
+				resolve();
+			};
+			this.waiting?.();
+			this.waiting = done;
+			timer = setTimeout(done, timeoutMs);
+			poller.watch(this.fd, done);
 		});
 	}
 
 	close(): void {
 		if (this.closed) return;
 		this.closed = true;
-		this.c.close(this.fd);
+		this.waiting?.();
+		// closed once no poll() refers to the fd any more, so its number is never reused under it
+		sharedPoller().unwatch(this.fd, () => this.c.close(this.fd));
 	}
 
 	get isClosed(): boolean {
