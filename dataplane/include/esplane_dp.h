@@ -20,7 +20,7 @@
 extern "C" {
 #endif
 
-#define ESPLANE_DP_ABI_VERSION 1
+#define ESPLANE_DP_ABI_VERSION 2
 
 enum esp_dp_drop {
 #define ESP_DP_DROP_ENUM(name, desc) ESP_DP_DROP_##name,
@@ -208,6 +208,110 @@ int esp_dp_stats_write_json(const char *path);
  * routes, neighbours). esp_dp_config_check does only the validation and needs no EAL. */
 int esp_dp_config_check(const char *path);
 int esp_dp_config_apply(const char *path);
+
+
+/* ---- capture and trace (esplane capture / esplane trace N) ----
+ * Workers copy what is asked for into a single-producer/single-consumer ring of their own
+ * (fixed-size slots, allocated when first armed); a full ring counts a drop and never blocks.
+ * Disarmed, each point costs one predictable branch. The reads drain every worker's ring
+ * into the caller's array; the workers never call out of the library. */
+enum esp_dp_capture_point {
+	ESP_DP_CAP_WAN_IN = 0,		/* as received on a wan port (Ethernet) */
+	ESP_DP_CAP_AFTER_DECRYPT = 1,	/* inner packet of an inbound SA, policy-checked (IP) */
+	ESP_DP_CAP_BEFORE_ENCRYPT = 2,	/* inner packet about to be encrypted by an outbound SA (IP) */
+	ESP_DP_CAP_WAN_OUT = 3,		/* handed to a wan port for transmit (Ethernet) */
+	ESP_DP_CAP_LAN_IN = 4,		/* as received on a lan port (Ethernet) */
+	ESP_DP_CAP_LAN_OUT = 5,		/* handed to a lan port for transmit (Ethernet) */
+	ESP_DP_CAP_POINTS
+};
+
+#define ESP_DP_CAPTURE_SNAP_MAX 2048	/* bytes of a packet a capture record can hold */
+#define ESP_DP_CAPTURE_RING 1024	/* capture records per worker ring */
+#define ESP_DP_TRACE_RING 256		/* decision records per worker ring */
+#define ESP_DP_ANY_PORT 0xffff
+
+struct esp_dp_capture_conf {
+	uint8_t point;			/* enum esp_dp_capture_point */
+	uint8_t pad[3];
+	uint32_t spi;			/* host order; 0 = any. wan points: the ESP header's SPI;
+					 * decrypt/encrypt points: the SA's */
+	uint16_t l4_port;		/* TCP/UDP source or destination port of the captured
+					 * packet's first L4 header; ESP_DP_ANY_PORT = any */
+	uint16_t snaplen;		/* 0 or > ESP_DP_CAPTURE_SNAP_MAX = ESP_DP_CAPTURE_SNAP_MAX */
+	uint32_t count;			/* packets, then disarmed by itself; 0 = until stopped */
+};
+_Static_assert(sizeof(struct esp_dp_capture_conf) == 16, "esp_dp_capture_conf layout");
+
+struct esp_dp_capture_rec {
+	uint64_t ts_ns;			/* CLOCK_REALTIME of the burst */
+	uint32_t orig_len;		/* the packet's length */
+	uint16_t caplen;		/* bytes in data */
+	uint8_t point;
+	uint8_t l3;			/* 1: data starts at the IP header (no Ethernet header) */
+	uint16_t port;			/* dataplane port received on / sent to; ESP_DP_ANY_PORT inside */
+	uint16_t worker;
+	uint32_t spi;			/* the SA's SPI at decrypt/encrypt points, else 0 */
+	uint8_t data[ESP_DP_CAPTURE_SNAP_MAX];
+};
+_Static_assert(sizeof(struct esp_dp_capture_rec) == 24 + ESP_DP_CAPTURE_SNAP_MAX, "esp_dp_capture_rec layout");
+
+struct esp_dp_capture_status {
+	uint8_t armed;
+	uint8_t point;
+	uint16_t pad;
+	uint32_t remaining;		/* packets still to capture when count was given */
+	uint64_t captured;		/* records written into the rings since armed */
+	uint64_t dropped;		/* matching packets not recorded: ring full (capture_dropped) */
+	uint64_t trace_dropped;		/* decisions not recorded: trace ring full */
+};
+_Static_assert(sizeof(struct esp_dp_capture_status) == 32, "esp_dp_capture_status layout");
+
+enum esp_dp_trace_class {
+	ESP_DP_CLASS_MALFORMED = 0,	/* unreadable before classification */
+	ESP_DP_CLASS_ESP_IN = 1,	/* ESP or UDP-encapsulated ESP on a wan port */
+	ESP_DP_CLASS_EXCEPTION = 2,	/* not ESP on a wan port (IKE, ARP, ICMP...) */
+	ESP_DP_CLASS_LAN = 3,		/* IP on a lan port, resolved against the outbound SPD */
+};
+
+/* One packet's path: where it came in, what it was taken for, the SA and policy that
+ * decided it, and where it went (port_out) or why it was dropped (drop, a drop-table index). */
+struct esp_dp_trace_rec {
+	uint64_t ts_ns;
+	uint16_t port_in;
+	uint16_t port_out;		/* ESP_DP_ANY_PORT when not sent */
+	uint8_t klass;			/* enum esp_dp_trace_class */
+	uint8_t verdict;		/* 0 sent on port_out, 1 dropped (drop), 2 neither seen (held) */
+	uint16_t drop;
+	uint32_t spi;			/* SA chosen; 0 none */
+	uint32_t policy;		/* index + 1 in the SPD of policy_dir; 0 none */
+	uint8_t policy_dir;
+	uint8_t family;			/* of the received packet's (outer) IP header; 0 not IP */
+	uint8_t proto;
+	uint8_t worker;
+	uint32_t len;			/* bytes received */
+	uint8_t src[16];
+	uint8_t dst[16];
+	uint16_t sport, dport;		/* TCP/UDP ports; 0 otherwise */
+	uint32_t pad;
+};
+_Static_assert(sizeof(struct esp_dp_trace_rec) == 72, "esp_dp_trace_rec layout");
+
+/* {conf} => capture armed at one point (rings allocated on first use and emptied);
+ * -EBUSY while a capture is armed, -EINVAL for a bad point */
+int esp_dp_capture_start(const struct esp_dp_capture_conf *conf);
+/* {} => disarmed; records not yet read stay readable */
+int esp_dp_capture_stop(void);
+/* {out[cap]} => number of records drained from the workers' rings (oldest first per worker) */
+int esp_dp_capture_read(struct esp_dp_capture_rec *out, uint32_t cap);
+/* {st} => armed state and counters of the current (or last) capture and trace */
+int esp_dp_capture_status(struct esp_dp_capture_status *st);
+/* {n} => the decisions of the next n packets received are recorded (replaces a running trace,
+ * discarding its unread records; n = 0 just ends it) */
+int esp_dp_trace_start(uint32_t n);
+/* {out[cap]} => number of decision records drained */
+int esp_dp_trace_read(struct esp_dp_trace_rec *out, uint32_t cap);
+/* {} => packets whose decisions are still to be recorded (0 when the trace is done) */
+int esp_dp_trace_remaining(void);
 
 #ifdef __cplusplus
 }

@@ -192,6 +192,10 @@ struct worker {
 	/* random bytes for CBC IVs, refilled from getrandom() */
 	uint8_t rnd[4096];
 	uint32_t rnd_pos;
+	/* capture.c / trace.c: this worker's rings (NULL until first armed); trace_burst is set
+	 * while the burst in hand has packets being traced */
+	struct dp_tap *tap;
+	bool trace_burst;
 } __rte_cache_aligned;
 
 struct dp_port {
@@ -249,12 +253,17 @@ static inline bool dp_addr_eq(const uint8_t *a, const uint8_t *b, uint8_t family
 	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
 }
 
+/* trace.c: a traced packet's drop is its decision */
+void trace_drop(struct worker *w, const struct sa *sa, struct rte_mbuf *m, unsigned reason);
+
 /* Count and free one dropped packet. */
 static inline void dp_drop(struct worker *w, struct sa *sa, struct rte_mbuf *m, unsigned reason)
 {
 	w->drops[reason]++;
 	if (sa)
 		sa->rt->drops[reason]++;
+	if (unlikely(w->trace_burst))
+		trace_drop(w, sa, m, reason);
 	rte_pktmbuf_free(m);
 }
 

@@ -12,7 +12,7 @@
 #include <rte_lpm6.h>
 #include <rte_malloc.h>
 
-#include "internal.h"
+#include "capture.h"
 
 static void fib_table_free(struct fib_table *t)
 {
@@ -214,6 +214,7 @@ void route_and_send(struct worker *w, const struct fib *f, struct rte_mbuf **pkt
 		uint64_t bytes = 0;
 		for (uint16_t k = 0; k < qn[port]; k++)
 			bytes += rte_pktmbuf_pkt_len(q[port][k]);
+		tap_tx(w, port, q[port], qn[port]);
 		uint16_t sent = rte_eth_tx_burst(port, 0, q[port], qn[port]);
 		for (uint16_t k = sent; k < qn[port]; k++) {
 			bytes -= rte_pktmbuf_pkt_len(q[port][k]);

@@ -4,7 +4,7 @@
 #include <rte_lcore.h>
 #include <rte_rcu_qsbr.h>
 
-#include "internal.h"
+#include "capture.h"
 
 static void drop_behind(struct worker *w, struct sa *sa, struct rte_mbuf **pkts, const uint8_t *reason,
 			uint16_t from, uint16_t to)
@@ -29,12 +29,14 @@ static uint16_t run_sas(struct worker *w, const struct spd *spd_in, struct rte_m
 			continue;
 		}
 		uint16_t cnt = j - i;
+		tap_sa(w, sa, pkts + i, cnt);
 		uint16_t good = sa->process(sa, w, pkts + i, cnt, reason + i);
 		drop_behind(w, sa, pkts + i, reason + i, good, cnt);
 		if (sa->dir == ESP_DP_DIR_IN) {
 			uint16_t ok = esp_inbound_policy_check(sa, spd_in, pkts + i, good, reason + i);
 			drop_behind(w, sa, pkts + i, reason + i, ok, good);
 			good = ok;
+			capture_point(w, ESP_DP_CAP_AFTER_DECRYPT, ESP_DP_ANY_PORT, sa, pkts + i, good);
 		}
 		for (uint16_t k = 0; k < good; k++)
 			out[nout++] = pkts[i + k];
@@ -76,7 +78,9 @@ int worker_main(void *arg)
 			w->port[port].rx += n;
 			for (uint16_t i = 0; i < n; i++)
 				w->port[port].rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+			tap_rx(w, port, dp.ports[port].role, pkts, n);
 			handle_burst(w, dp.ports[port].role, pkts, n);
+			tap_burst_done(w);
 		}
 		rte_rcu_qsbr_quiescent(dp.rcu, w->rcu_id);
 	}

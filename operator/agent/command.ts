@@ -7,6 +7,7 @@ import { createLogger } from '../log/index.js';
 import type { Logger } from '../log/index.js';
 import { ViciClient } from '../vici/client.js';
 import { CharonReconciler } from './strongswan/reconcile.js';
+import { registerCaptureMethods } from './capture-methods.js';
 import { ControlServer } from './control-socket.js';
 import { Methods, type StatsView, type TunnelRow } from './control-api.js';
 import { kernelPolicyRows, kernelSaMessages, kernelSaRows, kernelSpis } from './kernel-sas.js';
@@ -184,6 +185,7 @@ export async function runAgent(args: string[], log: Logger = createLogger('agent
 		.handle(Methods.saList, saRows)
 		.handle(Methods.spList, async () => (dpdk ? dpdk.policies() : kernelPolicyRows(kernel)))
 		.handle(Methods.stats, (): StatsView => (dpdk ? dpdk.stats() : { ports: [], drops: drops() }));
+	registerCaptureMethods(control, dpdk?.captureSource);
 	await control.listen(flags.controlSocket);
 	stops.push(() => control.close());
 

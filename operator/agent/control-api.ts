@@ -47,6 +47,61 @@ export interface StatsView {
 	lcores?: Array<{ id: number; busyRatio: number }>;
 }
 
+/** One packet as `capture.read` returns it; the CLI writes it into a pcap. */
+export interface CaptureRow {
+	/** unix time in nanoseconds, as a decimal string */
+	tsNs: string;
+	origLen: number;
+	point: string;
+	/** true: data starts at the IP header (the CLI puts an Ethernet header in front) */
+	l3: boolean;
+	port?: string;
+	spi?: string;
+	/** base64 of the captured bytes */
+	data: string;
+}
+
+export interface CaptureStatusRow {
+	armed: boolean;
+	point: string;
+	captured: number | string;
+	/** packets that matched but found the ring full (capture_dropped) */
+	dropped: number | string;
+}
+
+export interface CaptureReadResult {
+	records: CaptureRow[];
+	status: CaptureStatusRow;
+}
+
+/** One packet's path, as `esplane trace N` prints it. */
+export interface TraceRow {
+	in: string;
+	class: string;
+	src: string | null;
+	dst: string | null;
+	proto: number | null;
+	sport: number | null;
+	dport: number | null;
+	len: number;
+	spi: string | null;
+	/** "in#0 10.2.0.0/16 -> 10.1.0.0/16 protect" */
+	policy: string | null;
+	result: 'forwarded' | 'dropped' | 'held';
+	/** the port it was sent on */
+	out?: string;
+	/** the drop reason, a name from the drop table */
+	drop?: string;
+}
+
+export interface TraceResult {
+	traces: TraceRow[];
+	/** packets asked for but not seen before the wait ended */
+	missing: number;
+	/** decisions lost to a full ring */
+	dropped: number | string;
+}
+
 /** Method names on the control socket. */
 export const Methods = {
 	tunnels: 'tunnels.list',
@@ -54,4 +109,11 @@ export const Methods = {
 	saShow: 'sa.show',
 	spList: 'sp.list',
 	stats: 'stats',
+	captureStart: 'capture.start',
+	captureRead: 'capture.read',
+	captureStop: 'capture.stop',
+	trace: 'trace',
 } as const;
+
+/** The error code of capture and trace when the agent runs the kernel's ESP. */
+export const NEEDS_DPDK = 'needs_dpdk';

@@ -7,6 +7,14 @@ import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 
+/** A failure with a code the CLI can act on (e.g. 'needs_dpdk'); any other throw answers 'failed'. */
+export class ControlError extends Error {
+	override name = 'ControlError';
+	constructor(readonly code: string, message: string) {
+		super(message);
+	}
+}
+
 export type Handler = (params: Record<string, unknown>) => unknown | Promise<unknown>;
 
 export interface ControlRequest {
@@ -52,7 +60,7 @@ export class ControlServer {
 		try {
 			return { id, result: await handler(req.params ?? {}) };
 		} catch (e) {
-			return { id, error: { code: 'failed', message: (e as Error).message } };
+			return { id, error: { code: e instanceof ControlError ? e.code : 'failed', message: (e as Error).message } };
 		}
 	}
 

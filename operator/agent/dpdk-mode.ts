@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from '../log/index.js';
 import { KoffiDataplane } from '../dataplane/binding.js';
 import type { DpConfig, DpPolicy } from '../dataplane/types.js';
+import type { CaptureSource } from './capture-methods.js';
 import type { SaRow, StatsView } from './control-api.js';
 import { normSpi } from './node-programmer.js';
 import { dpKey } from './xfrm-desired.js';
@@ -45,6 +46,8 @@ export interface DpdkMode {
 	policies(): DpPolicy[];
 	stats(): StatsView;
 	drops(): Record<string, number>;
+	/** what `esplane capture` and `trace` need besides the library calls */
+	captureSource: CaptureSource;
 	stop(): Promise<void>;
 }
 
@@ -92,6 +95,11 @@ export async function startDpdkMode(o: DpdkModeOptions): Promise<DpdkMode> {
 		saRows,
 		policies: () => xfrm.mirror.policies(),
 		drops,
+		captureSource: {
+			portName: id => cfg.ports.find(p => p.port === id)?.name ?? String(id),
+			dropNames: () => KoffiDataplane.dropNames(),
+			policies: dir => dataplane.appliedPolicies(dir),
+		},
 		stats: () => ({
 			ports: dataplane.portCounters().map(p => ({
 				name: cfg.ports.find(x => x.port === p.port)?.name ?? String(p.port),

@@ -53,3 +53,12 @@ export async function callAgent(method: string, params: Record<string, unknown> 
 		});
 	});
 }
+
+/** {where to print, a call's error} => the exit code: 3 no agent, 1 the agent refused; anything else rethrown */
+export function callFailed(err: (s: string) => void, e: unknown): number {
+	if (isAgentUnreachableError(e) || isAgentCallError(e)) {
+		err(`esplane: ${e.message}\n`);
+		return isAgentUnreachableError(e) ? 3 : 1;
+	}
+	throw e;
+}

@@ -1,17 +1,20 @@
 // The node debug CLI: `kubectl exec ds/esplane-agent -- esplane sa list`. Every command asks
 // the local agent over its control socket; tables for people, `-o json` for scripts.
 import { Methods, type SaRow, type SpRow, type StatsView, type TunnelRow } from '../agent/control-api.js';
-import { callAgent, defaultSocketPath, isAgentCallError, isAgentUnreachableError } from './control-client.js';
+import { callAgent, callFailed, defaultSocketPath } from './control-client.js';
+import { runCapture, runTrace } from './capture-commands.js';
 import { renderTable } from './table.js';
 
 export interface CliIo {
 	out: (s: string) => void;
 	err: (s: string) => void;
+	/** binary output (a pcap to stdout); stdout when absent */
+	outBytes?: (b: Buffer) => void;
 }
 
-const stdio: CliIo = { out: s => process.stdout.write(s), err: s => process.stderr.write(s) };
+export const stdio: CliIo = { out: s => process.stdout.write(s), err: s => process.stderr.write(s), outBytes: b => process.stdout.write(b) };
 
-interface Flags {
+export interface Flags {
 	json: boolean;
 	socket: string;
 	positional: string[];
@@ -32,7 +35,7 @@ export function parseFlags(args: string[]): Flags {
 	return flags;
 }
 
-type View = (result: unknown) => string;
+export type View = (result: unknown) => string;
 
 const saTable: View = r => renderTable(
 	['spi', 'dir', 'src', 'dst', 'algorithm', 'encap', 'packets', 'bytes', 'seq', 'tunnel'],
@@ -57,17 +60,13 @@ const statsTable: View = r => {
 	return `${ports}\n${drops}`;
 };
 
-async function ask(io: CliIo, flags: Flags, method: string, params: Record<string, unknown>, view: View): Promise<number> {
+export async function ask(io: CliIo, flags: Flags, method: string, params: Record<string, unknown>, view: View, timeoutMs?: number): Promise<number> {
 	try {
-		const result = await callAgent(method, params, flags.socket);
+		const result = await callAgent(method, params, flags.socket, timeoutMs);
 		io.out(flags.json ? JSON.stringify(result, null, 2) + '\n' : view(result));
 		return 0;
 	} catch (e) {
-		if (isAgentUnreachableError(e) || isAgentCallError(e)) {
-			io.err(`esplane: ${e.message}\n`);
-			return isAgentUnreachableError(e) ? 3 : 1;
-		}
-		throw e;
+		return callFailed(io.err, e);
 	}
 }
 
@@ -102,5 +101,13 @@ export const nodeCommands: Record<string, { summary: string; run: (args: string[
 	stats: {
 		summary: 'per-port counters and drops by reason',
 		run: async (args, io = stdio) => ask(io, parseFlags(args), Methods.stats, {}, statsTable),
+	},
+	trace: {
+		summary: 'trace N: the path decisions of the next N packets (dpdk dataplane)',
+		run: async (args, io = stdio) => runTrace(args, io),
+	},
+	capture: {
+		summary: 'capture --point wan-in|after-decrypt|before-encrypt|wan-out [--spi X] [--count N] [-w FILE]: a pcap (dpdk dataplane)',
+		run: async (args, io = stdio) => runCapture(args, io),
 	},
 };

@@ -3,6 +3,7 @@
 // at load instead of corrupting memory. Structs cross the boundary as Buffers (koffi.encode /
 // koffi.decode), which keeps every call's argument a plain pointer.
 import koffi from 'koffi';
+import { DataplaneError } from './error.js';
 import { openLibrary } from './library.js';
 
 export const ALG_NAME_LEN = 48;
@@ -82,6 +83,30 @@ export const Neighbor = koffi.struct('esp_dp_neighbor', {
 	port_id: 'uint16_t',
 });
 
+export const CAPTURE_SNAP_MAX = 2048;
+export const CaptureConf = koffi.struct('esp_dp_capture_conf', {
+	point: 'uint8_t',
+	pad: koffi.array('uint8_t', 3),
+	spi: 'uint32_t',
+	l4_port: 'uint16_t',
+	snaplen: 'uint16_t',
+	count: 'uint32_t',
+});
+
+export const CaptureStatus = koffi.struct('esp_dp_capture_status', {
+	armed: 'uint8_t',
+	point: 'uint8_t',
+	pad: 'uint16_t',
+	remaining: 'uint32_t',
+	captured: 'uint64_t',
+	dropped: 'uint64_t',
+	trace_dropped: 'uint64_t',
+});
+
+/** Records are read field by field from the Buffer (capture.ts); these fix the sizes. */
+export const CAPTURE_REC_SIZE = 24 + CAPTURE_SNAP_MAX;
+export const TRACE_REC_SIZE = 72;
+
 const DROP_SLOTS_MAX = 64; // the C side has ESP_DP_DROP_MAX; read its value at load
 
 export interface Native {
@@ -102,6 +127,13 @@ export interface Native {
 	saReplay: (spi: number, dst: Buffer, top: Buffer, bitmap: Buffer, words: number) => number;
 	portStats: (out: Buffer, cap: number) => number;
 	dropStats: (out: Buffer, cap: number) => number;
+	captureStart: (conf: Buffer) => number;
+	captureStop: () => number;
+	captureRead: (out: Buffer, cap: number) => number;
+	captureStatus: (out: Buffer) => number;
+	traceStart: (n: number) => number;
+	traceRead: (out: Buffer, cap: number) => number;
+	traceRemaining: () => number;
 }
 
 let native: Native | undefined;
@@ -114,6 +146,7 @@ export function nativeApi(): Native {
 	const checks: [string, koffi.IKoffiCType, number][] = [
 		['esp_dp_addr', Addr, 20], ['esp_dp_sa', Sa, 456], ['esp_dp_policy', Policy, 64],
 		['esp_dp_port', Port, 116], ['esp_dp_route', Route, 44], ['esp_dp_neighbor', Neighbor, 28],
+		['esp_dp_capture_conf', CaptureConf, 16], ['esp_dp_capture_status', CaptureStatus, 32],
 	];
 	for (const [name, type, size] of checks) {
 		if (koffi.sizeof(type) !== size) throw new Error(`${name}: koffi size ${koffi.sizeof(type)} != C size ${size}`);
@@ -136,9 +169,22 @@ export function nativeApi(): Native {
 		saReplay: lib.func('int esp_dp_sa_replay(uint32_t, const void *, void *, void *, uint32_t)') as Native['saReplay'],
 		portStats: lib.func('int esp_dp_port_stats(void *, uint32_t)') as Native['portStats'],
 		dropStats: lib.func('int esp_dp_drop_stats(void *, uint32_t)') as Native['dropStats'],
+		captureStart: lib.func('int esp_dp_capture_start(const void *)') as Native['captureStart'],
+		captureStop: lib.func('int esp_dp_capture_stop(void)') as Native['captureStop'],
+		captureRead: lib.func('int esp_dp_capture_read(void *, uint32_t)') as Native['captureRead'],
+		captureStatus: lib.func('int esp_dp_capture_status(void *)') as Native['captureStatus'],
+		traceStart: lib.func('int esp_dp_trace_start(uint32_t)') as Native['traceStart'],
+		traceRead: lib.func('int esp_dp_trace_read(void *, uint32_t)') as Native['traceRead'],
+		traceRemaining: lib.func('int esp_dp_trace_remaining(void)') as Native['traceRemaining'],
 	};
 	if (native.dropCount() > DROP_SLOTS_MAX) throw new Error('more drop reasons than the binding expects');
 	return native;
+}
+
+/** {return of a C call} => it, or a DataplaneError with the library's message when negative */
+export function check(rc: number): number {
+	if (rc < 0) throw new DataplaneError(rc, nativeApi().lastError() || `dataplane call failed (${rc})`);
+	return rc;
 }
 
 /** the per-SA counters struct; its drops array is as long as the library's drop table */

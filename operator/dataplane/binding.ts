@@ -4,7 +4,7 @@
 import koffi from 'koffi';
 import type { DataplaneControl, ForwardingControl, NeighborEntry, RouteEntry, SaCounters, SaKey } from './control.js';
 import type { Direction, DpNeighbor, DpPolicy, DpPort, DpSa } from './types.js';
-import { Neighbor, Policy, Port, PortStats, Route, Sa, nativeApi, saStatsStruct } from './abi.js';
+import { Neighbor, Policy, Port, PortStats, Route, Sa, check, nativeApi, saStatsStruct } from './abi.js';
 import { fromAddr, macBytes, policyToC, saToC, spiNumber, toAddr } from './convert.js';
 import { DataplaneError } from './error.js';
 
@@ -21,11 +21,6 @@ export interface PortCounters {
 	rxBytes: bigint;
 	txPackets: bigint;
 	txBytes: bigint;
-}
-
-function check(rc: number): number {
-	if (rc < 0) throw new DataplaneError(rc, nativeApi().lastError() || `dataplane call failed (${rc})`);
-	return rc;
 }
 
 function encodeArray(type: koffi.IKoffiCType, items: Record<string, unknown>[]): Buffer | null {
@@ -51,6 +46,8 @@ export class KoffiDataplane implements DataplaneControl, ForwardingControl {
 	 * neighbours as one table, so every change re-sends both */
 	private routes: RouteEntry[] = [];
 	private neighbors = new Map<string, NeighborEntry>();
+	/** the SPD of each direction as last accepted: a trace record names a policy by index in it */
+	private spd: Record<Direction, DpPolicy[]> = { in: [], out: [] };
 
 	private constructor() {}
 
@@ -102,6 +99,12 @@ export class KoffiDataplane implements DataplaneControl, ForwardingControl {
 			return policyToC(p, i);
 		});
 		check(nativeApi().spdReplace(dirNumber(dir), encodeArray(Policy, items), items.length));
+		this.spd[dir] = policies.map(p => ({ ...p }));
+	}
+
+	/** {dir} => the policies of that direction in the order the library holds them */
+	appliedPolicies(dir: Direction): DpPolicy[] {
+		return this.spd[dir].map(p => ({ ...p }));
 	}
 
 	/** {routes, and optionally all neighbours} => both tables replaced at once */
