@@ -3,6 +3,7 @@
  * the rings. Nothing on the worker side waits, allocates or calls out of the library: a
  * capture that is not read fast enough loses records (counted), never packets. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -182,14 +183,20 @@ void ring_discard(struct tap_ring *r)
 	atomic_store_explicit(&r->tail, atomic_load_explicit(&r->head, memory_order_acquire), memory_order_release);
 }
 
-/* {ring, out, cap} => records copied out, oldest first */
-static uint32_t ring_drain(struct tap_ring *r, uint8_t *out, uint32_t cap)
+/* {ring, out, cap} => records copied out, oldest first; of a packet record only the bytes
+ * captured (a 64-byte packet is not worth a 2 KiB copy) */
+static uint32_t ring_drain(struct tap_ring *r, uint8_t *out, uint32_t cap, bool packets)
 {
 	uint32_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
 	uint32_t h = atomic_load_explicit(&r->head, memory_order_acquire);
 	uint32_t n = 0;
-	for (; t != h && n < cap; t++, n++)
-		memcpy(out + (size_t)n * r->slot_size, r->slots + (size_t)(t & (r->size - 1)) * r->slot_size, r->slot_size);
+	for (; t != h && n < cap; t++, n++) {
+		const uint8_t *slot = r->slots + (size_t)(t & (r->size - 1)) * r->slot_size;
+		size_t len = packets ? offsetof(struct esp_dp_capture_rec, data) +
+					       ((const struct esp_dp_capture_rec *)slot)->caplen
+				     : r->slot_size;
+		memcpy(out + (size_t)n * r->slot_size, slot, len);
+	}
 	atomic_store_explicit(&r->tail, t, memory_order_release);
 	return n;
 }
@@ -206,7 +213,7 @@ int tap_read(bool trace, void *out, uint32_t cap)
 	for (unsigned k = 0; dp.workers && k < dp.nworkers && n < cap; k++) {
 		struct dp_tap *t = dp.workers[k].tap;
 		if (t)
-			n += ring_drain(trace ? &t->trace : &t->cap, (uint8_t *)out + n * size, cap - n);
+			n += ring_drain(trace ? &t->trace : &t->cap, (uint8_t *)out + n * size, cap - n, !trace);
 	}
 	pthread_mutex_unlock(&dp.lock);
 	return (int)n;

@@ -2,6 +2,8 @@
  * pcap processing and benchmarks.
  *
  *   esplane-dp --config FILE.json [--until-idle MS] [--stats-json FILE] [--log FILE] -- <EAL args>
+ *   esplane-dp --config FILE.json --bench-ms MS [--capture POINT] -- <EAL args>
+ *       (POINT: enum esp_dp_capture_point, armed for the run and drained by this thread)
  *
  * The config is validated before EAL starts: a bad file names its field and nothing runs. */
 #include <signal.h>
@@ -24,7 +26,7 @@ static void on_signal(int sig)
 static int usage(void)
 {
 	fprintf(stderr, "usage: esplane-dp --config FILE.json [--until-idle MS] [--stats-json FILE] "
-			"[--log FILE] [--bench-ms MS] -- <EAL args>\n");
+			"[--log FILE] [--bench-ms MS [--capture POINT]] -- <EAL args>\n");
 	return 2;
 }
 
@@ -48,18 +50,54 @@ static uint64_t tx_total(uint64_t *bytes)
 	return pkts;
 }
 
-/* --bench-ms: warm up, then print the transmit rate over MS ms as one JSON line */
-static int bench(long ms, const char *stats)
+/* --capture: this thread drains the capture rings as the agent would, until `until` (ms) */
+static uint64_t drain_until(uint64_t until, struct esp_dp_capture_rec *buf, uint32_t cap)
 {
-	uint64_t b0, b1;
-	usleep(300000);
+	uint64_t n = 0;
+	while (now_ms() < until) {
+		int got = esp_dp_capture_read(buf, cap);
+		if (got > 0)
+			n += (uint64_t)got;
+		else
+			usleep(200);
+	}
+	return n;
+}
+
+/* --bench-ms: warm up, then print the transmit rate over MS ms as one JSON line; with a
+ * capture point, armed for the whole run and drained continuously */
+static int bench(long ms, const char *stats, int capture_point)
+{
+	uint64_t b0, b1, drained = 0;
+	enum { DRAIN = 256 };
+	struct esp_dp_capture_rec *buf = capture_point >= 0 ? calloc(DRAIN, sizeof(*buf)) : NULL;
+	if (capture_point >= 0) {
+		struct esp_dp_capture_conf conf = { .point = (uint8_t)capture_point, .l4_port = ESP_DP_ANY_PORT };
+		if (!buf || esp_dp_capture_start(&conf) != 0) {
+			fprintf(stderr, "esplane-dp: capture: %s\n", esp_dp_last_error());
+			return 1;
+		}
+	}
+	if (buf)
+		drain_until(now_ms() + 300, buf, DRAIN);
+	else
+		usleep(300000);
 	uint64_t p0 = tx_total(&b0), t0 = now_ms();
-	usleep((useconds_t)ms * 1000);
+	struct esp_dp_capture_status c0 = { 0 }, c1 = { 0 };
+	esp_dp_capture_status(&c0);
+	if (buf)
+		drained = drain_until(t0 + (uint64_t)ms, buf, DRAIN);
+	else
+		usleep((useconds_t)ms * 1000);
 	uint64_t p1 = tx_total(&b1), t1 = now_ms();
+	esp_dp_capture_status(&c1);
 	esp_dp_stop();
+	free(buf);
 	double s = (double)(t1 - t0) / 1000.0;
-	printf("{\"tx_pps\": %.0f, \"tx_bytes_per_s\": %.0f, \"seconds\": %.3f}\n", (double)(p1 - p0) / s,
-	       (double)(b1 - b0) / s, s);
+	printf("{\"tx_pps\": %.0f, \"tx_bytes_per_s\": %.0f, \"seconds\": %.3f, \"captured\": %llu, "
+	       "\"capture_dropped\": %llu, \"drained\": %llu}\n", (double)(p1 - p0) / s, (double)(b1 - b0) / s, s,
+	       (unsigned long long)(c1.captured - c0.captured), (unsigned long long)(c1.dropped - c0.dropped),
+	       (unsigned long long)drained);
 	if (stats)
 		esp_dp_stats_write_json(stats);
 	esp_dp_shutdown();
@@ -70,6 +108,7 @@ int main(int argc, char **argv)
 {
 	const char *config = NULL, *stats = NULL, *log = NULL;
 	long idle_ms = -1, bench_ms = -1;
+	int capture_point = -1;
 	int i;
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0) {
@@ -92,6 +131,8 @@ int main(int argc, char **argv)
 			idle_ms = atol(argv[++i]);
 		else if (strcmp(argv[i], "--bench-ms") == 0)
 			bench_ms = atol(argv[++i]);
+		else if (strcmp(argv[i], "--capture") == 0)
+			capture_point = atoi(argv[++i]);
 		else
 			return usage();
 	}
@@ -113,7 +154,7 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	if (bench_ms > 0)
-		return bench(bench_ms, stats);
+		return bench(bench_ms, stats, capture_point);
 	uint64_t last_rx = 0, last_change = now_ms();
 	while (!interrupted) {
 		usleep(5000);

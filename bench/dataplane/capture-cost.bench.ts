@@ -1,0 +1,38 @@
+// npm run bench: the ESP rate of one worker with capture disarmed and armed at the wan point
+// (every packet copied into the ring, drained continuously); capture-cost.ts measures.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Benchmark, BenchRow } from '../types.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+interface CaptureCost { size: number; op: string; point: string; disarmedMpps: number; armedMpps: number; ratio: number; capturedPerS: number; captureDroppedPerS: number }
+
+const bench: Benchmark = {
+	title: 'dataplane capture cost, one worker core, AES-GCM-128',
+	async run({ quick, workDir, log }) {
+		const out = join(workDir, 'capture-cost.json');
+		const args = ['--import', 'tsx', join(here, 'capture-cost.ts'), '--seconds', quick ? '0.5' : '2', '--repeat', quick ? '1' : '4', '--out', out];
+		log(`node ${args.join(' ')}`);
+		const r = spawnSync('node', args, { encoding: 'utf8', timeout: 20 * 60_000 });
+		if (r.status !== 0) throw new Error(`capture-cost.ts failed: ${r.stderr.slice(-2000)}`);
+		const { results, loadBefore, loadAfter } = JSON.parse(readFileSync(out, 'utf8')) as { results: CaptureCost[]; loadBefore: number[]; loadAfter: number[] };
+		const rows: BenchRow[] = results.map(x => ({
+			case: `${x.op} ${x.size} B, capture at ${x.point}`,
+			value: x.armedMpps,
+			unit: 'Mpps',
+			reference: { name: 'capture disarmed', value: x.disarmedMpps, unit: 'Mpps' },
+			ratio: x.ratio,
+			extra: { recordsPerS: Math.round(x.capturedPerS), ringFullPerS: Math.round(x.captureDroppedPerS) },
+		}));
+		return {
+			name: 'capture armed vs disarmed (one worker, every packet captured, ring drained by a control thread)',
+			rows,
+			notes: [`load average 1/5/15 min: before ${loadBefore.map(v => v.toFixed(2)).join(' ')}, after ${loadAfter.map(v => v.toFixed(2)).join(' ')}`,
+				'best of N interleaved runs each way; on a loaded 2-core machine the drain thread competes with the worker, and the ratio swings with load'],
+		};
+	},
+};
+export default bench;
