@@ -59,6 +59,8 @@ export async function runCapture(args: string[], io: CliIo): Promise<number> {
 		};
 		socket = opts.get('--socket') ?? defaultSocketPath;
 		file = opts.get('-w') ?? '-';
+		// as tcpdump -w: a pcap is binary, a terminal is not the place for it
+		if (file === '-' && !io.outBytes && process.stdout.isTTY) throw new Error('refusing to write a pcap to a terminal: -w FILE.pcap, or pipe it (| tcpdump -nn -r -)');
 	} catch (e) {
 		io.err(`esplane capture: ${(e as Error).message}\n${captureUsage}`);
 		return 2;

@@ -8,11 +8,11 @@ import { renderTable } from './table.js';
 export interface CliIo {
 	out: (s: string) => void;
 	err: (s: string) => void;
-	/** binary output (a pcap to stdout); stdout when absent */
+	/** binary output (a pcap to stdout); the process's stdout when absent */
 	outBytes?: (b: Buffer) => void;
 }
 
-export const stdio: CliIo = { out: s => process.stdout.write(s), err: s => process.stderr.write(s), outBytes: b => process.stdout.write(b) };
+const stdio: CliIo = { out: s => process.stdout.write(s), err: s => process.stderr.write(s) };
 
 export interface Flags {
 	json: boolean;

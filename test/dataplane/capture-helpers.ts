@@ -22,20 +22,32 @@ export interface Site {
 	close: () => Promise<void>;
 }
 
-/** {scratch dir} => wan (port 0) replays Scapy's ESP forever, lan (port 1) sinks; SA 0x200 in, its policy, a route */
-export async function startSite(dir: string): Promise<Site> {
+/** {scratch dir} => wan (port 0) replays Scapy's ESP forever, lan (port 1) sinks; SA 0x200 in, its
+ * policy, a route. With lan, port 1 replays lan_in.pcap forever too, SA 0x100 out, and the
+ * outbound SPD protects 10.2/16 and discards 10.3/16 (10.9/16 has no policy). */
+export async function startSite(dir: string, opts: { lan?: boolean } = {}): Promise<Site> {
 	const gen = await run(python, [join(helpers, 'esp_capture.py'), 'gen', dir]);
 	if (gen.code !== 0) throw new Error(`esp_capture.py: ${gen.stderr}`);
 	const dp = KoffiDataplane.start({
-		eal: ealArgs([`net_pcap0,rx_pcap=${join(dir, 'wan_in.pcap')},infinite_rx=1`, 'net_null1,no-rx=1']),
+		eal: ealArgs([`net_pcap0,rx_pcap=${join(dir, 'wan_in.pcap')},infinite_rx=1`,
+			opts.lan ? `net_pcap1,rx_pcap=${join(dir, 'lan_in.pcap')},infinite_rx=1` : 'net_null1,no-rx=1']),
 		logPath: join(dir, 'dp.log'),
 	});
 	dp.addPort({ name: 'wan', port: 0, role: 'wan', addresses: ['192.0.2.1/24'] });
 	dp.addPort({ name: 'lan', port: 1, role: 'lan', addresses: ['10.1.255.254/16'] });
-	dp.replaceRoutes([{ dst: '10.1.0.0/16', port: 'lan' }], [{ ip: '10.1.0.1', mac: '02:00:00:00:01:01', port: 'lan' }]);
+	// one table (each LPM table is 64 MiB of the 256 the tests give EAL)
+	dp.replaceRoutes([{ dst: '10.1.0.0/16', port: 'lan' }, { dst: '192.0.2.0/24', port: 'wan' }],
+		[{ ip: '10.1.0.1', mac: '02:00:00:00:01:01', port: 'lan' }, { ip: '192.0.2.2', mac: '02:00:00:00:00:02', port: 'wan' }]);
 	// infinite_rx replays the same sequence numbers: the replay window is off, as in the ESP benchmark
 	dp.putSa({ spi: '0x200', dir: 'in', mode: 'tunnel', src: '192.0.2.2', dst: '192.0.2.1', replayWindow: 0, aead: { name: 'rfc4106(gcm(aes))', key: KEY, icvBits: 128 } });
 	dp.replacePolicies('in', [{ dir: 'in', src: '10.2.0.0/16', dst: '10.1.0.0/16', action: 'protect', spi: '0x200' }]);
+	if (opts.lan) {
+		dp.putSa({ spi: '0x100', dir: 'out', mode: 'tunnel', src: '192.0.2.1', dst: '192.0.2.2', aead: { name: 'rfc4106(gcm(aes))', key: KEY, icvBits: 128 } });
+		dp.replacePolicies('out', [
+			{ dir: 'out', src: '10.1.0.0/16', dst: '10.2.0.0/16', action: 'protect', spi: '0x100' },
+			{ dir: 'out', src: '10.1.0.0/16', dst: '10.3.0.0/16', action: 'discard' },
+		]);
+	}
 	const sockDir = mkdtempSync(join(tmpdir(), 'esplane-cap-'));
 	const socket = join(sockDir, 'agent.sock');
 	const names = ['wan', 'lan'];

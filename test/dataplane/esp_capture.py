@@ -4,7 +4,9 @@
   esp_capture.py gen DIR   wan_in.pcap: ESP (AES-GCM-128, SPI 0x200, seq 1..4) from 192.0.2.2
                            to 192.0.2.1 carrying UDP 10.2.0.1:400i -> 10.1.0.1:500i, then one
                            ESP packet of an unknown SPI (0x999) and one plain UDP datagram
-                           (not ESP); inner.json: the hex of the four inner packets
+                           (not ESP); inner.json: the hex of the four inner packets;
+                           lan_in.pcap: what hosts behind esplane send: UDP 10.1.0.1 to
+                           10.2.0.1 (protected), to 10.3.0.1 (discarded), to 10.9.0.1 (no policy)
 """
 import json
 import os
@@ -32,6 +34,9 @@ def gen(d):
     frames.append(Ether(**L2) / stranger.encrypt(IP(src='10.2.0.9', dst='10.1.0.9') / UDP(sport=9, dport=9), seq_num=1))
     frames.append(Ether(**L2) / IP(src='192.0.2.2', dst='192.0.2.1') / UDP(sport=53, dport=53) / Raw(b'dns'))
     wrpcap(os.path.join(d, 'wan_in.pcap'), frames)
+    lan = [Ether(src='02:00:00:00:01:01', dst='02:00:00:00:01:fe') / IP(src='10.1.0.1', dst=dst) / UDP(sport=6000, dport=6001) / Raw(b'lan')
+           for dst in ('10.2.0.1', '10.3.0.1', '10.9.0.1')]
+    wrpcap(os.path.join(d, 'lan_in.pcap'), lan)
     with open(os.path.join(d, 'inner.json'), 'w') as f:
         json.dump(inner, f)
 
