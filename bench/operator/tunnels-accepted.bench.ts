@@ -12,6 +12,7 @@ import { repoRoot } from '../../operator/api/generate-crd.js';
 import type { IPsecTunnel } from '../../operator/api/ipsectunnel.js';
 import { kubeApi } from '../../operator/k8s/client.js';
 import { createLogger } from '../../operator/log/index.js';
+import { kubeConfigOf } from '../../test/helpers/apiserver/cluster.js';
 import { ApiServerDouble } from '../../test/helpers/apiserver/server.js';
 import { FakeProgrammer } from '../../test/operator/fake-programmer.js';
 import type { Benchmark } from '../types.js';
@@ -31,8 +32,8 @@ const bench: Benchmark = {
 		const double = new ApiServerDouble({ bookmarkIntervalMs: 5000 });
 		await double.start();
 		const kubeconfig = join(workDir, 'kubeconfig');
-		writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nclusters: [{name: d, cluster: {server: "${double.url}", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: d, context: {cluster: d, user: u}}]\ncurrent-context: d\n`);
-		const kc = double.kubeConfig();
+		writeFileSync(kubeconfig, double.kubeconfigYaml());
+		const kc = kubeConfigOf(double);
 		const api = kubeApi(kc);
 		const core = kc.makeApiClient(CoreV1Api);
 		const custom = kc.makeApiClient(CustomObjectsApi);

@@ -15,7 +15,6 @@ import { NodeProgrammer } from './node-programmer.js';
 import { StandaloneAgent } from './standalone/run.js';
 import { netlinkKernel } from './xfrm-kernel.js';
 import type { ObservedTunnel } from './k8s-agent.js';
-import { startK8sAgent } from './k8s-run.js';
 import { boundedPciProbe, KoffiDataplane } from '../dataplane/binding.js';
 import { startDpdkMode, type DpdkMode } from './dpdk-mode.js';
 import { Observer } from './observer.js';
@@ -158,6 +157,9 @@ export async function runAgent(args: string[], log: Logger = createLogger('agent
 		stops.push(() => standalone.stop());
 	} else {
 		try {
+			// Loaded only here: client-node is ~2,000 modules (half a minute in a UML guest), and
+			// the standalone agent has no use for it.
+			const { startK8sAgent } = await import('./k8s-run.js');
 			const k8s = await startK8sAgent(programmer, log);
 			stops.push(() => k8s.stop());
 		} catch (e) {

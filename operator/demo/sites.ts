@@ -37,6 +37,13 @@ export interface SitesOptions {
 	dpPorts?: 'null';
 	/** edits the IPsecTunnel objects of the config (NAT address, lifetimes, encapsulation…) */
 	configure?: (tunnel: IPsecTunnel) => void;
+	/**
+	 * Run gw-a's agent under Kubernetes instead of --config-dir: tunnels come from the API
+	 * server this kubeconfig names, for node `node` (env as the DaemonSet sets it). up() then
+	 * leaves the agent to the caller, who starts the API server first and calls startAgent()
+	 * (then waitExceptionPath() with dpdk on the wire).
+	 */
+	kubernetes?: { kubeconfig: string; node: string; leaseNamespace: string };
 }
 
 export class TwoSites {
@@ -85,6 +92,7 @@ export class TwoSites {
 		execFileSync('swanctl', ['--load-all', '--noprompt', '--file', this.o.peerConf ?? join(repo, 'operator/demo/peer/swanctl.conf'), '--uri', `unix://${this.gwb.vici}`], { stdio: 'ignore' });
 		this.gwa = await startCharon({ ns: this.ns('ga'), dir: join(this.o.work, 'gw-a') });
 		this.#stops.push(() => this.gwa?.stop());
+		if (this.o.kubernetes) return;
 		this.startAgent();
 		if (this.o.dataplane === 'dpdk' && this.o.dpPorts !== 'null') await this.waitExceptionPath();
 	}
@@ -122,7 +130,10 @@ export class TwoSites {
 
 	/** (Re)starts the esplane agent on gw-a. */
 	startAgent(): ChildProcess {
-		const args = ['node', '--import', 'tsx', join(repo, 'operator/cli/main.ts'), 'agent', '--config-dir', this.configDir,
+		const k8s = this.o.kubernetes;
+		const source = k8s ? [] : ['--config-dir', this.configDir];
+		const env = k8s ? ['env', `KUBECONFIG=${k8s.kubeconfig}`, `NODE_NAME=${k8s.node}`, `POD_NAMESPACE=${k8s.leaseNamespace}`] : [];
+		const args = [...env, 'node', '--import', 'tsx', join(repo, 'operator/cli/main.ts'), 'agent', ...source,
 			'--dataplane', this.o.dataplane, '--vici', this.gwa!.vici, '--control-socket', this.socket, '--resync-ms', '1000'];
 		if (this.o.dataplane === 'dpdk') {
 			const ports = join(this.o.work, 'dp-ports.json');

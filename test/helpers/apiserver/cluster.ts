@@ -21,10 +21,17 @@ export interface TestCluster {
 	stop(): Promise<void>;
 }
 
+/** A client-node KubeConfig for the double. */
+export function kubeConfigOf(double: ApiServerDouble): KubeConfig {
+	const kc = new KubeConfig();
+	kc.loadFromString(double.kubeconfigYaml());
+	return kc;
+}
+
 export async function startApiServerDouble(options: ApiServerDoubleOptions = {}): Promise<TestCluster & { double: ApiServerDouble }> {
 	const double = new ApiServerDouble(options);
 	await double.start();
-	return { kubeConfig: double.kubeConfig(), namespace: 'default', double, stop: () => double.stop() };
+	return { kubeConfig: kubeConfigOf(double), namespace: 'default', double, stop: () => double.stop() };
 }
 
 export async function startTestCluster(options: ApiServerDoubleOptions = {}): Promise<TestCluster> {

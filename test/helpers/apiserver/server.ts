@@ -1,5 +1,7 @@
 // The API-server test double: a small real HTTP server that @kubernetes/client-node talks to
-// unchanged (a KubeConfig pointed at http://127.0.0.1:<port>). It enforces the parts of the
+// unchanged (a KubeConfig pointed at http://127.0.0.1:<port>; cluster.ts makes one — this file
+// does not load client-node, whose 2,000 modules take half a minute to load in a UML guest,
+// where the end-to-end test serves a real agent and operator from it). It enforces the parts of the
 // Kubernetes API contract the operator and agent rely on, and nothing else:
 //   - one cluster-wide resourceVersion counter; a write carrying a stale resourceVersion
 //     (PUT body, or a patch that sets metadata.resourceVersion) gets 409 Conflict; a write that
@@ -20,7 +22,6 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
 import { repoRoot } from '../../../operator/api/generate-crd.js';
 import { CrdValidator } from './crd-validation.js';
 import type { FieldCause } from './crd-validation.js';
@@ -65,6 +66,8 @@ export interface ApiServerDoubleOptions {
 	bookmarkIntervalMs?: number;
 	/** Answer every request after this many ms (a slow API server). Default 0. */
 	latencyMs?: number;
+	/** Address to listen on. Default 127.0.0.1; the end-to-end guest serves the agent in another netns. */
+	host?: string;
 }
 
 const now = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -115,7 +118,7 @@ export class ApiServerDouble {
 	url = '';
 
 	constructor(options: ApiServerDoubleOptions = {}) {
-		this.#options = { bookmarkIntervalMs: 1000, latencyMs: 0, ...options };
+		this.#options = { bookmarkIntervalMs: 1000, latencyMs: 0, host: '127.0.0.1', ...options };
 	}
 
 	async start(): Promise<string> {
@@ -123,8 +126,8 @@ export class ApiServerDouble {
 			void this.#handle(req, res);
 		});
 		this.#server.keepAliveTimeout = 60_000;
-		await new Promise<void>((resolve) => this.#server?.listen(0, '127.0.0.1', resolve));
-		this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+		await new Promise<void>((resolve) => this.#server?.listen(0, this.#options.host, resolve));
+		this.url = `http://${this.#options.host}:${(this.#server.address() as AddressInfo).port}`;
 		return this.url;
 	}
 
@@ -134,15 +137,10 @@ export class ApiServerDouble {
 		await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
 	}
 
-	kubeConfig(): KubeConfig {
-		const kc = new KubeConfig();
-		kc.loadFromOptions({
-			clusters: [{ name: 'double', server: this.url, skipTLSVerify: true }],
-			users: [{ name: 'test' }],
-			contexts: [{ name: 'double', cluster: 'double', user: 'test', namespace: 'default' }],
-			currentContext: 'double',
-		});
-		return kc;
+	/** A kubeconfig file naming this server, for kubectl and processes that read $KUBECONFIG. */
+	kubeconfigYaml(): string {
+		// client-node refuses plain http unless TLS verification is off (there is no TLS here).
+		return `apiVersion: v1\nkind: Config\nclusters: [{name: double, cluster: {server: "${this.url}", insecure-skip-tls-verify: true}}]\nusers: [{name: test, user: {}}]\ncontexts: [{name: double, context: {cluster: double, user: test, namespace: default}}]\ncurrent-context: double\n`;
 	}
 
 	/** Forget all watch history (as etcd compaction does): every open watch gets 410 Gone and closes. */
