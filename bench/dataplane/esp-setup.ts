@@ -1,4 +1,4 @@
-// What the ESP benchmarks share (esp.ts, capture-cost.ts): the runner, EAL arguments, the
+// What the ESP benchmarks share (esp.ts, capture-cost.ts, multicore.ts): the runner, EAL arguments, the
 // packets and the two one-SA configs.
 //
 //   encrypt:  net_pcap (infinite_rx, clear)  -> [lan] SPD out -> ESP -> route -> [wan] net_null
@@ -19,14 +19,16 @@ export function opt(name: string, dflt: string): string {
 export const EAL = ['-l', '0,1', '--no-pci', '--no-huge', '-m', '512', '--no-shconf', '--no-telemetry', '--file-prefix', `espdpb${process.pid}`];
 const KEY = `0x${'a5'.repeat(16)}01020304`;
 
-export function frame(size: number, i: number): Buffer {
+/** {inner IPv4 size, i, sportBase} => an Ethernet frame 10.1.0.(1 + i % 200) -> 10.2.0.1, UDP
+ * source port 1024 + sportBase + i (multicore.ts gives each RX queue its own flows) */
+export function frame(size: number, i: number, sportBase = 0): Buffer {
 	const ip = Buffer.alloc(size);
 	ip.set([0x45, 0, size >> 8, size & 255, 0, 0, 0, 0, 64, 17, 0, 0, 10, 1, 0, 1 + (i % 200), 10, 2, 0, 1]);
 	let sum = 0;
 	for (let k = 0; k < 20; k += 2) sum += ip.readUInt16BE(k);
 	while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
 	ip.writeUInt16BE(~sum & 0xffff, 10);
-	ip.writeUInt16BE(1024 + i, 20);
+	ip.writeUInt16BE(1024 + sportBase + i, 20);
 	ip.writeUInt16BE(4791, 22);
 	ip.writeUInt16BE(size - 20, 24);
 	return Buffer.concat([Buffer.from('02000000010102000000010208' + '00', 'hex'), ip]);

@@ -162,7 +162,9 @@ const char *esp_dp_last_error(void);
  * log_path or stderr when NULL), crypto devices probed. Once per process: -EALREADY after. */
 int esp_dp_init(int argc, const char *const argv[], const char *log_path);
 
-/* {port} => port configured (1 rx/1 tx queue) and started. Before esp_dp_start. */
+/* {port} => port configured and started, with one RX and one TX queue per worker lcore where
+ * the PMD has them (RSS spreads flows over the RX queues), fewer where it has not. Before
+ * esp_dp_start. */
 int esp_dp_port_add(const struct esp_dp_port *port);
 
 /* {sa} => installed, or replaces the SA with the same (spi, dir, dst) keeping its counters
@@ -179,7 +181,8 @@ int esp_dp_spd_replace(uint8_t dir, const struct esp_dp_policy *policies, uint32
 int esp_dp_routes_replace(const struct esp_dp_route *routes, uint32_t n,
 			  const struct esp_dp_neighbor *neighbors, uint32_t m);
 
-/* {} => workers running on every EAL worker lcore (ports split between them) */
+/* {} => workers running on every EAL worker lcore (up to 8); each polls its RX queue of every
+ * port, single-queue ports are split between them; each sends on its own TX queue */
 int esp_dp_start(void);
 /* {} => workers stopped and joined */
 int esp_dp_stop(void);

@@ -39,10 +39,6 @@ static int eal_setup(struct eal_start *s)
 	}
 	if (rte_eal_init(s->argc, s->argv) < 0)
 		return dp_fail(rte_errno ? rte_errno : EINVAL, "EAL init failed: %s", rte_strerror(rte_errno));
-	dp.pool = rte_pktmbuf_pool_create("espdp_mbuf", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-					  (int)rte_socket_id());
-	if (!dp.pool)
-		return dp_fail(ENOMEM, "cannot create mbuf pool: %s", rte_strerror(rte_errno));
 	size_t sz = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
 	dp.rcu = rte_zmalloc("espdp_rcu", sz, RTE_CACHE_LINE_SIZE);
 	if (!dp.rcu || rte_rcu_qsbr_init(dp.rcu, RTE_MAX_LCORE) != 0)
@@ -58,10 +54,17 @@ static int eal_setup(struct eal_start *s)
 		if (dp.nworkers == n)
 			break;
 		dp.workers[dp.nworkers].lcore = lcore;
+		dp.workers[dp.nworkers].id = (uint16_t)dp.nworkers;
 		dp.workers[dp.nworkers].rcu_id = lcore;
 		dp.workers[dp.nworkers].qp = (uint16_t)dp.nworkers;
 		dp.nworkers++;
 	}
+	/* every worker adds an RX and a TX ring per port (queues.c) and a mempool cache */
+	unsigned nmbufs = 8191 + 4096 * (dp.nworkers > 1 ? dp.nworkers - 1 : 0);
+	dp.pool = rte_pktmbuf_pool_create("espdp_mbuf", nmbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					  (int)rte_socket_id());
+	if (!dp.pool)
+		return dp_fail(ENOMEM, "cannot create mbuf pool: %s", rte_strerror(rte_errno));
 	return crypto_init(dp.nworkers);
 }
 
@@ -162,14 +165,7 @@ int esp_dp_port_add(const struct esp_dp_port *p)
 		rc = dp_fail(EEXIST, "ports.port: %u added twice", p->port_id);
 		goto out;
 	}
-	struct rte_eth_conf conf = { 0 };
-	uint16_t nrx = 1024, ntx = 1024;
-	int sock = rte_eth_dev_socket_id(p->port_id);
-	if ((rc = rte_eth_dev_configure(p->port_id, 1, 1, &conf)) < 0 ||
-	    (rc = rte_eth_dev_adjust_nb_rx_tx_desc(p->port_id, &nrx, &ntx)) < 0 ||
-	    (rc = rte_eth_rx_queue_setup(p->port_id, 0, nrx, sock, NULL, dp.pool)) < 0 ||
-	    (rc = rte_eth_tx_queue_setup(p->port_id, 0, ntx, sock, NULL)) < 0 ||
-	    (rc = rte_eth_dev_start(p->port_id)) < 0) {
+	if ((rc = queues_port_setup(p->port_id)) < 0 || (rc = rte_eth_dev_start(p->port_id)) < 0) {
 		rc = dp_fail(-rc, "ports: cannot start ethdev %u: %s", p->port_id, strerror(-rc));
 		goto out;
 	}
@@ -196,15 +192,7 @@ int esp_dp_start(void)
 		pthread_mutex_unlock(&dp.lock);
 		return 0;
 	}
-	for (unsigned k = 0; k < dp.nworkers; k++)
-		dp.workers[k].nports = 0;
-	unsigned next = 0;
-	for (uint16_t port = 0; port < DP_MAX_PORTS; port++) {
-		if (!dp.ports[port].used)
-			continue;
-		struct worker *w = &dp.workers[next++ % dp.nworkers];
-		w->ports[w->nports++] = port;
-	}
+	queues_assign();
 	atomic_store(&dp.stop, false);
 	for (unsigned k = 0; k < dp.nworkers; k++)
 		rte_eal_remote_launch(worker_main, &dp.workers[k], dp.workers[k].lcore);

@@ -13,6 +13,7 @@
 #include <rte_ip.h>
 
 #include "internal.h"
+#include "sa_shared.h"
 
 /* The body of both variants: `aead` is a constant in each, so the compiler drops the
  * other algorithm family's branches. */
@@ -20,37 +21,49 @@ static inline __attribute__((always_inline)) uint16_t esp_inbound_tunnel(struct 
 				   uint16_t n, uint8_t *reason, const bool aead)
 {
 	struct sa_runtime *rt = sa->rt;
+	struct sa_counters *cnt = sa_counters_of(sa, w);
 	uint8_t status[DP_BURST];
 	uint16_t op_pkt[DP_BURST], nop = 0;
 	struct rte_mbuf *op_mbuf[DP_BURST];
-	uint64_t seqs[DP_BURST];
+	uint64_t seq_of[DP_BURST], seqs[DP_BURST];
 	uint32_t min_ct = aead ? 4 : sa->block;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
+		uint32_t plen = rte_pktmbuf_data_len(m) - m->l3_len;
+		status[i] = 0;
+		if (sa_life_spent(sa))
+			status[i] = ESP_DP_DROP_lifetime_expired + 1;
+		else if (plen < 8u + sa->iv_len + sa->icv_len + min_ct ||
+			 (plen - 8u - sa->iv_len - sa->icv_len) % sa->block != 0)
+			status[i] = ESP_DP_DROP_truncated + 1;
+	}
+	/* workers sharing the SA see one window: checked under its lock, held only for this
+	 * tight loop, once per burst run (the cheap check before crypto; the update is after) */
+	rte_spinlock_lock(&rt->replay_lock);
+	for (uint16_t i = 0; i < n; i++) {
+		if (status[i])
+			continue;
+		uint32_t seq_lo_be;
+		memcpy(&seq_lo_be, rte_pktmbuf_mtod_offset(pkts[i], uint8_t *, pkts[i]->l3_len + 4), 4);
+		uint32_t seq_lo = rte_be_to_cpu_32(seq_lo_be);
+		seq_of[i] = sa->esn ? replay_infer_esn(rt->replay, seq_lo) : seq_lo;
+		int verdict = replay_check(rt->replay, seq_of[i]);
+		if (verdict)
+			status[i] = (uint8_t)(verdict + 1);
+	}
+	rte_spinlock_unlock(&rt->replay_lock);
+
+	for (uint16_t i = 0; i < n; i++) {
+		if (status[i])
+			continue;
+		struct rte_mbuf *m = pkts[i];
 		uint32_t off = m->l3_len;
 		uint8_t *esp = rte_pktmbuf_mtod_offset(m, uint8_t *, off);
-		uint32_t plen = rte_pktmbuf_data_len(m) - off;
-		status[i] = 0;
-		if (rt->packets >= sa->hard_packets || rt->bytes >= sa->hard_bytes) {
-			status[i] = ESP_DP_DROP_lifetime_expired + 1;
-			continue;
-		}
-		if (plen < 8u + sa->iv_len + sa->icv_len + min_ct ||
-		    (plen - 8u - sa->iv_len - sa->icv_len) % sa->block != 0) {
-			status[i] = ESP_DP_DROP_truncated + 1;
-			continue;
-		}
-		uint32_t ct_len = plen - 8u - sa->iv_len - sa->icv_len;
+		uint32_t ct_len = rte_pktmbuf_data_len(m) - off - 8u - sa->iv_len - sa->icv_len;
+		uint64_t seq = seq_of[i];
 		uint32_t seq_lo_be;
 		memcpy(&seq_lo_be, esp + 4, 4);
-		uint32_t seq_lo = rte_be_to_cpu_32(seq_lo_be);
-		uint64_t seq = sa->esn ? replay_infer_esn(rt->replay, seq_lo) : seq_lo;
-		int verdict = replay_check(rt->replay, seq);
-		if (verdict) {
-			status[i] = (uint8_t)(verdict + 1);
-			continue;
-		}
 		uint32_t seq_hi_be = rte_cpu_to_be_32((uint32_t)(seq >> 32));
 		uint16_t k = nop;
 		uint8_t *icv = esp + 8 + sa->iv_len + ct_len;
@@ -93,19 +106,24 @@ static inline __attribute__((always_inline)) uint16_t esp_inbound_tunnel(struct 
 	struct rte_crypto_sym_vec vec = { .num = nop, .src_sgl = w->sgl, .iv = w->iv,
 					  .digest = w->digest, .aad = w->aad, .status = w->status };
 	crypto_process(&sa->cs, &vec, op_mbuf, w->qp);
-	uint64_t now = (uint64_t)time(NULL);
+	uint64_t now = (uint64_t)time(NULL), good = 0, good_bytes = 0;
+	/* the window moves only for packets whose ICV verified, so forgeries cannot move it;
+	 * duplicates within the run or against another worker's packets are caught here */
+	int verdict;
+	rte_spinlock_lock(&rt->replay_lock);
+	for (uint16_t k = 0; k < nop; k++) {
+		uint16_t i = op_pkt[k];
+		if (w->status[k] != 0)
+			status[i] = (w->status[k] == EBADMSG ? ESP_DP_DROP_auth_failed : ESP_DP_DROP_crypto_failed) + 1;
+		else if ((verdict = replay_update(rt->replay, seqs[k])) != 0)
+			status[i] = (uint8_t)(verdict + 1);
+	}
+	rte_spinlock_unlock(&rt->replay_lock);
 	for (uint16_t k = 0; k < nop; k++) {
 		uint16_t i = op_pkt[k];
 		struct rte_mbuf *m = pkts[i];
-		if (w->status[k] != 0) {
-			status[i] = (w->status[k] == EBADMSG ? ESP_DP_DROP_auth_failed : ESP_DP_DROP_crypto_failed) + 1;
+		if (status[i] != 0)
 			continue;
-		}
-		int verdict = replay_update(rt->replay, seqs[k]);	/* duplicates within the burst */
-		if (verdict) {
-			status[i] = (uint8_t)(verdict + 1);
-			continue;
-		}
 		uint8_t *ct = (uint8_t *)w->vec[k].base + (aead ? 0 : 8 + sa->iv_len);
 		uint32_t ct_len = w->vec[k].len - (aead ? 0 : 8 + sa->iv_len + (sa->esn ? 4 : 0));
 		uint8_t pad = ct[ct_len - 2], next_hdr = ct[ct_len - 1];
@@ -132,10 +150,14 @@ static inline __attribute__((always_inline)) uint16_t esp_inbound_tunnel(struct 
 		}
 		rte_pktmbuf_adj(m, (uint16_t)(ct - rte_pktmbuf_mtod(m, uint8_t *)));
 		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - inner_len));
-		rt->packets++;
-		rt->bytes += inner_len;
-		rt->last_used = now;
+		good++;
+		good_bytes += inner_len;
 	}
+	cnt->packets += good;
+	cnt->bytes += good_bytes;
+	if (good)
+		cnt->last_used = now;
+	sa_life_count(sa, good, good_bytes);
 	return dp_partition(pkts, n, status, reason);
 }
 

@@ -16,6 +16,7 @@
 #include <rte_udp.h>
 
 #include "internal.h"
+#include "sa_shared.h"
 
 /* CBC needs unpredictable IVs: take them from the kernel's CSPRNG, 4 KiB at a time. */
 static inline const uint8_t *random_bytes(struct worker *w, uint32_t n)
@@ -30,46 +31,42 @@ static inline const uint8_t *random_bytes(struct worker *w, uint32_t n)
 	return p;
 }
 
-static void stop_sa(struct sa *sa, unsigned reason)
-{
-	if (!sa->rt->stopped)
-		RTE_LOG(WARNING, USER1, "esplane: SA spi 0x%x out stopped: %s\n", sa->conf.spi,
-			esp_dp_drop_name(reason));
-	sa->rt->stopped = (uint8_t)(reason + 1);
-}
-
 /* The body of both variants: `aead` is a constant in each, so the compiler drops the
  * other algorithm family's branches. */
 static inline __attribute__((always_inline)) uint16_t esp_outbound_tunnel(struct sa *sa, struct worker *w, struct rte_mbuf **pkts,
 				    uint16_t n, uint8_t *reason, const bool aead)
 {
 	struct sa_runtime *rt = sa->rt;
+	struct sa_counters *cnt = sa_counters_of(sa, w);
 	uint8_t status[DP_BURST] = { 0 };
 	uint16_t op_pkt[DP_BURST], nop = 0;
 	struct rte_mbuf *op_mbuf[DP_BURST];
 	uint8_t ip_len = sa->outer_family == 4 ? sizeof(struct rte_ipv4_hdr) : sizeof(struct rte_ipv6_hdr);
 	uint8_t esp_at = ip_len + (sa->udp ? sizeof(struct rte_udp_hdr) : 0);
 	uint64_t seq_max = sa->esn ? UINT64_MAX : UINT32_MAX;
-	bool reserved = !rt->stopped;
-	uint64_t seq0 = reserved ? atomic_fetch_add(&rt->seq, n) : 0;
+	uint8_t stopped0 = sa_stopped(rt);
+	bool reserved = !stopped0;
+	uint64_t seq0 = reserved ? sa_seq_reserve(rt, n) : 0;
 
 	uint64_t used = 0;	/* sequence numbers given to packets, from seq0 + 1 */
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint32_t inner_len = rte_pktmbuf_pkt_len(m);
 		uint64_t seq = seq0 + 1 + used;
-		if (rt->stopped) {
-			status[i] = rt->stopped;
+		/* another worker may stop the SA while this one is inside its block */
+		uint8_t st = reserved ? sa_stopped(rt) : stopped0;
+		if (st) {
+			status[i] = st;
 			continue;
 		}
-		if (rt->packets >= sa->hard_packets || rt->bytes + inner_len > sa->hard_bytes) {
-			stop_sa(sa, ESP_DP_DROP_lifetime_expired);
-			status[i] = rt->stopped;
+		if (sa->volume_limited && !sa_life_take(sa, inner_len)) {
+			sa_stop(sa, ESP_DP_DROP_lifetime_expired);
+			status[i] = sa_stopped(rt);
 			continue;
 		}
 		if (seq > seq_max || seq <= seq0) {
-			stop_sa(sa, ESP_DP_DROP_seq_exhausted);
-			status[i] = rt->stopped;
+			sa_stop(sa, ESP_DP_DROP_seq_exhausted);
+			status[i] = sa_stopped(rt);
 			continue;
 		}
 		used++;
@@ -81,6 +78,8 @@ static inline __attribute__((always_inline)) uint16_t esp_outbound_tunnel(struct
 		const uint8_t *cbc_iv = aead ? NULL : random_bytes(w, sa->iv_len);
 		if (!h || (!aead && !cbc_iv)) {
 			status[i] = ESP_DP_DROP_no_room + 1;
+			if (sa->volume_limited)
+				sa_life_give_back(sa, inner_len);
 			continue;
 		}
 		for (uint32_t k = 0; k < pad; k++)
@@ -149,16 +148,12 @@ static inline __attribute__((always_inline)) uint16_t esp_outbound_tunnel(struct
 		w->sgl[k].num = 1;
 		op_mbuf[nop] = m;
 		op_pkt[nop++] = i;
-		rt->packets++;
-		rt->bytes += inner_len;
+		cnt->packets++;
+		cnt->bytes += inner_len;
 	}
 
-	/* hand back the numbers reserved for packets dropped before they got one, so the
-	 * counter says the last number really sent (it is written back to the kernel) */
-	if (reserved && used < n) {
-		uint64_t expect = seq0 + n;
-		atomic_compare_exchange_strong(&rt->seq, &expect, seq0 + used);
-	}
+	if (reserved)
+		sa_seq_unreserve(rt, seq0, n, used);
 	if (nop) {
 		struct rte_crypto_sym_vec vec = { .num = nop, .src_sgl = w->sgl, .iv = w->iv,
 						  .digest = w->digest, .aad = w->aad, .status = w->status };
@@ -179,7 +174,7 @@ static inline __attribute__((always_inline)) uint16_t esp_outbound_tunnel(struct
 				udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip, udp);
 			}
 		}
-		rt->last_used = (uint64_t)time(NULL);
+		cnt->last_used = (uint64_t)time(NULL);
 	}
 	return dp_partition(pkts, n, status, reason);
 }

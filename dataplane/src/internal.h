@@ -12,7 +12,9 @@
 #include <rte_crypto.h>
 #include <rte_crypto_sym.h>
 #include <rte_ether.h>
+#include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_spinlock.h>
 
 #include "esplane_dp.h"
 
@@ -88,15 +90,27 @@ struct sa;
 typedef uint16_t (*sa_process_fn)(struct sa *sa, struct worker *w, struct rte_mbuf **pkts,
 				  uint16_t n, uint8_t *reason);
 
-/* The half of an SA that changes per packet; kept across a replace of the same SA. */
-struct sa_runtime {
-	_Atomic uint64_t seq;	/* out: last sequence number used */
+/* What one worker counts for one SA, on cache lines no other worker writes; summed on read
+ * (stats.c). Slot DP_MAX_WORKERS belongs to dp_process_burst's caller (the fuzzer). */
+struct sa_counters {
 	uint64_t packets;
 	uint64_t bytes;
 	uint64_t last_used;
-	uint8_t stopped;
 	uint64_t drops[ESP_DP_DROP_MAX];
-	struct replay *replay;	/* inbound only */
+} __rte_cache_aligned;
+#define DP_COUNTER_SLOTS (DP_MAX_WORKERS + 1)
+
+/* The half of an SA that changes per packet; kept across a replace of the same SA. Several
+ * workers may use one SA at once (sa_shared.c): the first line is shared and written at most
+ * once per burst run (or per packet for volume-limited SAs); the counters are per worker. */
+struct sa_runtime {
+	_Atomic uint64_t seq;		/* out: last sequence number reserved */
+	_Atomic uint64_t life_packets;	/* only kept when the SA has a hard packet/byte lifetime */
+	_Atomic uint64_t life_bytes;
+	_Atomic uint8_t stopped;	/* out: drop reason + 1 once the SA refuses traffic */
+	rte_spinlock_t replay_lock;	/* in: replay check+update of a burst run, and readers */
+	struct replay *replay;		/* inbound only */
+	struct sa_counters c[DP_COUNTER_SLOTS];
 };
 
 struct sa {
@@ -113,6 +127,7 @@ struct sa {
 	uint8_t hdr[64];	/* template: outer IP (+UDP) + SPI; lengths/seq filled per packet */
 	uint32_t hdr_csum;	/* IPv4: one's complement sum of the template, length and id as 0 */
 	uint64_t hard_bytes, hard_packets;
+	bool volume_limited;	/* a hard byte or packet lifetime: counted in the shared line */
 	/* cold */
 	struct esp_dp_sa conf;	/* keys zeroed right after the crypto session is made */
 	bool rt_shared;		/* rt was taken over by the SA that replaced this one */
@@ -175,10 +190,13 @@ struct port_counters { uint64_t rx, rx_bytes, tx, tx_bytes; };
 
 struct worker {
 	unsigned lcore;
+	uint16_t id;		/* index in dp.workers; the SA counter slot it writes */
 	unsigned rcu_id;
 	uint16_t qp;		/* this worker's queue pair on lookaside crypto devices */
 	uint16_t nports;
-	uint16_t ports[DP_MAX_PORTS];
+	uint16_t ports[DP_MAX_PORTS];	/* polled: RX queue rxq[k] of port ports[k] (queues.c) */
+	uint16_t rxq[DP_MAX_PORTS];
+	uint16_t txq[DP_MAX_PORTS];	/* by port id: the TX queue this worker sends on */
 	uint64_t drops[ESP_DP_DROP_MAX];
 	struct port_counters port[DP_MAX_PORTS];
 	/* crypto scratch for one batch */
@@ -204,6 +222,9 @@ struct dp_port {
 	uint16_t port_id;
 	struct rte_ether_addr mac;
 	char name[32];
+	uint16_t nrxq, ntxq;	/* queues.c: min(workers, what the PMD has) */
+	bool tx_shared;		/* fewer TX queues than workers: sends take txlock[queue] */
+	rte_spinlock_t txlock[DP_MAX_WORKERS];
 };
 
 struct dp {
@@ -261,7 +282,7 @@ static inline void dp_drop(struct worker *w, struct sa *sa, struct rte_mbuf *m, 
 {
 	w->drops[reason]++;
 	if (sa)
-		sa->rt->drops[reason]++;
+		sa->rt->c[w->id].drops[reason]++;
 	if (unlikely(w->trace_burst))
 		trace_drop(w, sa, m, reason);
 	rte_pktmbuf_free(m);
@@ -288,6 +309,23 @@ static inline uint16_t dp_partition(struct rte_mbuf **pkts, uint16_t n, const ui
 		reason[good + i] = why[i];
 	}
 	return good;
+}
+
+/* queues.c */
+int queues_port_setup(uint16_t port_id);
+void queues_assign(void);
+
+/* {worker, port, pkts[n]} => number sent on the worker's own TX queue of that port */
+static inline uint16_t port_tx_burst(const struct worker *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct dp_port *p = &dp.ports[port];
+	uint16_t q = w->txq[port];
+	if (likely(!p->tx_shared))
+		return rte_eth_tx_burst(port, q, pkts, n);
+	rte_spinlock_lock(&p->txlock[q]);
+	uint16_t sent = rte_eth_tx_burst(port, q, pkts, n);
+	rte_spinlock_unlock(&p->txlock[q]);
+	return sent;
 }
 
 int worker_main(void *arg);

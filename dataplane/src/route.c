@@ -215,7 +215,7 @@ void route_and_send(struct worker *w, const struct fib *f, struct rte_mbuf **pkt
 		for (uint16_t k = 0; k < qn[port]; k++)
 			bytes += rte_pktmbuf_pkt_len(q[port][k]);
 		tap_tx(w, port, q[port], qn[port]);
-		uint16_t sent = rte_eth_tx_burst(port, 0, q[port], qn[port]);
+		uint16_t sent = port_tx_burst(w, port, q[port], qn[port]);
 		for (uint16_t k = sent; k < qn[port]; k++) {
 			bytes -= rte_pktmbuf_pkt_len(q[port][k]);
 			dp_drop(w, NULL, q[port][k], ESP_DP_DROP_tx_full);

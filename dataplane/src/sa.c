@@ -164,6 +164,7 @@ int sa_create(const struct esp_dp_sa *c, struct sa **out)
 		return dp_fail(ENOMEM, "out of memory for SA");
 	}
 	sa->rt = rt;
+	rte_spinlock_init(&rt->replay_lock);
 	sa->spi_be = rte_cpu_to_be_32(c->spi);
 	sa->dir = c->dir;
 	sa->esn = c->esn;
@@ -172,6 +173,7 @@ int sa_create(const struct esp_dp_sa *c, struct sa **out)
 	sa->udp = c->encap;
 	sa->hard_bytes = c->hard_bytes ? c->hard_bytes : UINT64_MAX;
 	sa->hard_packets = c->hard_packets ? c->hard_packets : UINT64_MAX;
+	sa->volume_limited = c->hard_bytes || c->hard_packets;
 	sa->icv_len = c->icv_bits / 8;
 	if (sa->aead) {
 		const struct alg *a = alg_find(c->aead, ALG_AEAD);

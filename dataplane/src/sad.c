@@ -146,7 +146,7 @@ static void take_over_runtime(struct sa *sa, struct sa *old)
 		if (want > atomic_load(&rt->seq))
 			atomic_store(&rt->seq, want);
 	}
-	rt->stopped = 0;
+	atomic_store(&rt->stopped, 0);
 	rte_free(sa->rt->replay);
 	rte_free(sa->rt);
 	sa->rt = rt;

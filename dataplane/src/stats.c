@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "internal.h"
+#include "sa_shared.h"
 
 void stats_sum_ports(struct port_counters *out)
 {
@@ -35,18 +36,28 @@ uint64_t esp_dp_rx_total(void)
 
 static void sa_stats_fill(const struct sa *sa, struct esp_dp_sa_stats *s)
 {
-	const struct sa_runtime *rt = sa->rt;
+	struct sa_runtime *rt = sa->rt;
+	struct sa_counters sum;
+	sa_counters_sum(sa, &sum);
 	memset(s, 0, sizeof(*s));
 	s->spi = sa->conf.spi;
 	s->dir = sa->dir;
 	s->dst = sa->conf.dst;
-	s->stopped = rt->stopped != 0;
-	s->packets = rt->packets;
-	s->bytes = rt->bytes;
-	s->last_used = rt->last_used;
-	s->seq = sa->dir == ESP_DP_DIR_IN ? rt->replay->top : atomic_load(&rt->seq);
+	s->stopped = sa_stopped(rt) != 0;
+	s->packets = sum.packets;
+	s->bytes = sum.bytes;
+	s->last_used = sum.last_used;
+	if (sa->dir == ESP_DP_DIR_IN) {
+		rte_spinlock_lock(&rt->replay_lock);
+		s->seq = rt->replay->top;
+		rte_spinlock_unlock(&rt->replay_lock);
+	} else {
+		/* workers reserve past the end before they see it is exhausted: never say more */
+		uint64_t seq = atomic_load(&rt->seq), max = sa->esn ? UINT64_MAX : UINT32_MAX;
+		s->seq = seq > max ? max : seq;
+	}
 	s->replay_window = sa->conf.replay_window;
-	memcpy(s->drops, rt->drops, sizeof(s->drops));
+	memcpy(s->drops, sum.drops, sizeof(s->drops));
 }
 
 int esp_dp_sa_stats(struct esp_dp_sa_stats *out, uint32_t cap)
@@ -76,8 +87,10 @@ int esp_dp_sa_replay(uint32_t spi, const struct esp_dp_addr *dst, uint64_t *top,
 		struct sa *sa = t->slot[k];
 		if (!sa || !sa_same_key(sa, spi, ESP_DP_DIR_IN, dst))
 			continue;
+		rte_spinlock_lock(&sa->rt->replay_lock);
 		*top = sa->rt->replay->top;
 		replay_export(sa->rt->replay, bitmap, words);
+		rte_spinlock_unlock(&sa->rt->replay_lock);
 		dp_clear_error();
 		rc = (int)sa->rt->replay->window;
 		break;

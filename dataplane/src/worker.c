@@ -72,7 +72,7 @@ int worker_main(void *arg)
 	while (!atomic_load_explicit(&dp.stop, memory_order_relaxed)) {
 		for (uint16_t k = 0; k < w->nports; k++) {
 			uint16_t port = w->ports[k];
-			uint16_t n = rte_eth_rx_burst(port, 0, pkts, DP_BURST);
+			uint16_t n = rte_eth_rx_burst(port, w->rxq[k], pkts, DP_BURST);
 			if (n == 0)
 				continue;
 			w->port[port].rx += n;
@@ -93,6 +93,6 @@ int worker_main(void *arg)
  * in. Not part of the ABI. */
 void dp_process_burst(uint8_t role, struct rte_mbuf **pkts, uint16_t n)
 {
-	static struct worker w;
+	static struct worker w = { .id = DP_MAX_WORKERS };	/* its own SA counter slot */
 	handle_burst(&w, role, pkts, n > DP_BURST ? DP_BURST : n);
 }

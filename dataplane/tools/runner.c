@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
 
 #include "esplane_dp.h"
 
@@ -50,6 +51,16 @@ static uint64_t tx_total(uint64_t *bytes)
 	return pkts;
 }
 
+/* CPU seconds the process used: the workers' time, since the main thread sleeps meanwhile
+ * (with --capture it drains, and counts too) */
+static double cpu_seconds(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+	       ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6;
+}
+
 /* --capture: this thread drains the capture rings as the agent would, until `until` (ms) */
 static uint64_t drain_until(uint64_t until, struct esp_dp_capture_rec *buf, uint32_t cap)
 {
@@ -64,7 +75,8 @@ static uint64_t drain_until(uint64_t until, struct esp_dp_capture_rec *buf, uint
 	return n;
 }
 
-/* --bench-ms: warm up, then print the transmit rate over MS ms as one JSON line; with a
+/* --bench-ms: warm up, then print the transmit rate over MS ms as one JSON line, with the CPU
+ * the workers really got (on a shared machine a pinned worker gets less than its core); with a
  * capture point, armed for the whole run and drained continuously */
 static int bench(long ms, const char *stats, int capture_point)
 {
@@ -82,6 +94,7 @@ static int bench(long ms, const char *stats, int capture_point)
 		drain_until(now_ms() + 300, buf, DRAIN);
 	else
 		usleep(300000);
+	double cpu0 = cpu_seconds();
 	uint64_t p0 = tx_total(&b0), t0 = now_ms();
 	struct esp_dp_capture_status c0 = { 0 }, c1 = { 0 };
 	esp_dp_capture_status(&c0);
@@ -91,12 +104,13 @@ static int bench(long ms, const char *stats, int capture_point)
 		usleep((useconds_t)ms * 1000);
 	uint64_t p1 = tx_total(&b1), t1 = now_ms();
 	esp_dp_capture_status(&c1);
+	double cpu1 = cpu_seconds();
 	esp_dp_stop();
 	free(buf);
 	double s = (double)(t1 - t0) / 1000.0;
-	printf("{\"tx_pps\": %.0f, \"tx_bytes_per_s\": %.0f, \"seconds\": %.3f, \"captured\": %llu, "
+	printf("{\"tx_pps\": %.0f, \"tx_bytes_per_s\": %.0f, \"seconds\": %.3f, \"cpu_cores\": %.3f, \"captured\": %llu, "
 	       "\"capture_dropped\": %llu, \"drained\": %llu}\n", (double)(p1 - p0) / s, (double)(b1 - b0) / s, s,
-	       (unsigned long long)(c1.captured - c0.captured), (unsigned long long)(c1.dropped - c0.dropped),
+	       (cpu1 - cpu0) / s, (unsigned long long)(c1.captured - c0.captured), (unsigned long long)(c1.dropped - c0.dropped),
 	       (unsigned long long)drained);
 	if (stats)
 		esp_dp_stats_write_json(stats);

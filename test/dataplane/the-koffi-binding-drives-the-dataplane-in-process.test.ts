@@ -10,6 +10,7 @@ import test from 'ava';
 import { KoffiDataplane } from '../../operator/dataplane/binding.js';
 import { isDataplaneError } from '../../operator/dataplane/error.js';
 import type { DpSa } from '../../operator/dataplane/types.js';
+import { pcap } from '../../bench/dataplane/esp-setup.js';
 import { pcapFrames, scratch } from './harness.js';
 
 function frame(src: number[], dst: number[]): Buffer {
@@ -20,21 +21,6 @@ function frame(src: number[], dst: number[]): Buffer {
 	ip.writeUInt16BE(~sum & 0xffff, 10);
 	const udp = Buffer.from([0x04, 0xd2, 0x16, 0x2e, 0, 12, 0, 0, 1, 2, 3, 4]);
 	return Buffer.concat([Buffer.from('020000000101020000000102' + '0800', 'hex'), ip, udp]);
-}
-
-function pcap(frames: Buffer[]): Buffer {
-	const head = Buffer.alloc(24);
-	head.writeUInt32LE(0xa1b2c3d4, 0);
-	head.writeUInt16LE(2, 4);
-	head.writeUInt16LE(4, 6);
-	head.writeUInt32LE(65535, 16);
-	head.writeUInt32LE(1, 20);
-	return Buffer.concat([head, ...frames.flatMap(f => {
-		const rec = Buffer.alloc(16);
-		rec.writeUInt32LE(f.length, 8);
-		rec.writeUInt32LE(f.length, 12);
-		return [rec, f];
-	})]);
 }
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
