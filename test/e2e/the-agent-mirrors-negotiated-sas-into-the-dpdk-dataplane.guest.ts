@@ -5,6 +5,8 @@
 // reach the dataplane through the XFRM mirror, the node CLI reads them back from the
 // dataplane, and a rekey replaces them there too.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { scenario, sleep } from './guest.js';
 
 await scenario('dpdk-mirror', { dataplane: 'dpdk', dpPorts: 'null' }, async (sites, facts) => {
@@ -24,4 +26,10 @@ await scenario('dpdk-mirror', { dataplane: 'dpdk', dpPorts: 'null' }, async (sit
 	}
 	facts['afterRekey'] = after.map(r => ({ spi: r.spi, dir: r.dir }));
 	facts['stats'] = JSON.parse(sites.exec('ga', ['node', '--import', 'tsx', 'operator/cli/main.ts', 'stats', '-o', 'json', '--socket', sites.socket])) as unknown;
+	// the agent binary serves capture and trace in dpdk mode (null ports: nothing to see, but
+	// a well-formed empty pcap and a trace that says its packets did not come)
+	facts['trace'] = JSON.parse(sites.exec('ga', ['node', '--import', 'tsx', 'operator/cli/main.ts', 'trace', '2', '--wait', '1', '-o', 'json', '--socket', sites.socket])) as unknown;
+	const pcap = join(dirname(sites.socket), 'wan.pcap');
+	facts['captureLog'] = sites.exec('ga', ['sh', '-c', `node --import tsx operator/cli/main.ts capture --point wan-in --duration 1 -w ${pcap} --socket ${sites.socket} 2>&1`]);
+	facts['pcapHeader'] = readFileSync(pcap).toString('hex');
 });

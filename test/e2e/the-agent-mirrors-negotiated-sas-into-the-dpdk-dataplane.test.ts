@@ -19,4 +19,7 @@ test('in dpdk mode the agent installs the SAs charon negotiates into the datapla
 	t.false(after.some(s => s.dir === 'out' && s.spi === tunnel.spiOut), `the old outbound SA left the dataplane: ${JSON.stringify(after)}`);
 	t.true(after.some(s => s.dir === 'out'), 'a new outbound SA is installed');
 	t.truthy((facts['stats'] as { drops: Record<string, number> }).drops, 'stats come from the dataplane');
+	t.like(facts['trace'], { traces: [], missing: 2 });
+	t.regex(facts['captureLog'] as string, /0 packets captured at wan-in; 0 not recorded/);
+	t.is(facts['pcapHeader'], 'd4c3b2a1020004000000000000000000ffff000001000000', 'a pcap of no packets: the global header, Ethernet');
 });
