@@ -20,7 +20,7 @@
 extern "C" {
 #endif
 
-#define ESPLANE_DP_ABI_VERSION 2
+#define ESPLANE_DP_ABI_VERSION 3
 
 enum esp_dp_drop {
 #define ESP_DP_DROP_ENUM(name, desc) ESP_DP_DROP_##name,
@@ -144,8 +144,18 @@ struct esp_dp_port_stats {
 	uint16_t port_id;
 	uint16_t pad[3];
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+	uint64_t exc_to_kernel;		/* frames handed to the port's exception TAP */
+	uint64_t exc_from_kernel;	/* frames the kernel wrote on the TAP, sent out of the port */
 };
-_Static_assert(sizeof(struct esp_dp_port_stats) == 40, "esp_dp_port_stats layout");
+_Static_assert(sizeof(struct esp_dp_port_stats) == 56, "esp_dp_port_stats layout");
+
+/* A next hop the dataplane dropped packets for because it has no MAC (esp_dp_unresolved). */
+struct esp_dp_nexthop {
+	struct esp_dp_addr ip;
+	uint16_t port_id;
+	uint16_t pad;
+};
+_Static_assert(sizeof(struct esp_dp_nexthop) == 24, "esp_dp_nexthop layout");
 
 /* {} => ESPLANE_DP_ABI_VERSION */
 uint32_t esp_dp_abi_version(void);
@@ -166,6 +176,18 @@ int esp_dp_init(int argc, const char *const argv[], const char *log_path);
  * the PMD has them (RSS spreads flows over the RX queues), fewer where it has not. Before
  * esp_dp_start. */
 int esp_dp_port_add(const struct esp_dp_port *port);
+
+/* {port_id of an added port, ifname} => a TAP named ifname (net_tap) with the port's MAC, so the
+ * kernel answers ARP/ND with the wire's MAC. Wan: everything that is not ESP goes to it; lan:
+ * ARP, ND and packets to the port's own addresses. What the kernel writes on it goes out of the
+ * port. The kernel side is left down and unaddressed (the caller configures it). Before
+ * esp_dp_start; once per port. */
+int esp_dp_port_exception(uint16_t port_id, const char *ifname);
+
+/* {out[cap]} => number of next hops written: those packets were dropped for (no_neighbor)
+ * since the last call, each once (a small bounded set; overflow is forgotten, the next packet
+ * reports it again). The agent asks the kernel to resolve them on the port's exception TAP. */
+int esp_dp_unresolved(struct esp_dp_nexthop *out, uint32_t cap);
 
 /* {sa} => installed, or replaces the SA with the same (spi, dir, dst) keeping its counters
  * and sequence state. -EINVAL for invalid input (see esp_dp_last_error). */

@@ -11,7 +11,7 @@
 
 #define ESP_DP_DROPS(X) \
 	X(malformed,        "L2/L3 headers unreadable or inconsistent lengths") \
-	X(non_esp,          "not ESP arriving on a wan port (exception path not wired)") \
+	X(non_esp,          "not ESP arriving on a wan port that has no exception TAP") \
 	X(truncated,        "ESP packet shorter than its SA's header, IV, block and ICV") \
 	X(unknown_spi,      "no inbound SA for this SPI and destination") \
 	X(replay,           "sequence number already received inside the window") \

@@ -1,8 +1,9 @@
 /* The one place that decides what a received packet is and where it goes next.
  *   wan: ESP (IP proto 50, or UDP to 4500 with a non-zero SPI, RFC 3948) with a known
- *        inbound SA -> inbound; everything else is dropped as non_esp for now (the exception
- *        path to the kernel will take it).
- *   lan: IPv4/IPv6 -> outbound SPD -> protect (with its SA) / bypass / discard. */
+ *        inbound SA -> inbound; everything else (IKE, ARP, ICMP, ...) -> the port's exception
+ *        TAP, or dropped as non_esp when the port has none. Unreadable IP headers: malformed.
+ *   lan: ARP, ND and packets to the port's own addresses -> its exception TAP; IPv4/IPv6 ->
+ *        outbound SPD -> protect (with its SA) / bypass / discard (never in clear unmatched). */
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -81,8 +82,17 @@ static inline uint32_t esp_offset(const struct rte_mbuf *m, uint8_t family, cons
 	return hl + sizeof(*udp);
 }
 
-uint16_t classify_wan(struct worker *w, const struct sad *sad, struct rte_mbuf **pkts, uint16_t n,
-		      struct sa **sa_of)
+/* {Ethernet frame of at least DP_ETH_LEN} => true when it carries IPv4 or IPv6 (anything else
+ * is the kernel's) */
+static inline bool frame_is_ip(const struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	return eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
+	       eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+}
+
+uint16_t classify_wan(struct worker *w, const struct dp_port *port, const struct sad *sad,
+		      struct rte_mbuf **pkts, uint16_t n, struct sa **sa_of)
 {
 	uint16_t kept = 0;
 	struct sa *last = NULL;
@@ -91,6 +101,14 @@ uint16_t classify_wan(struct worker *w, const struct sad *sad, struct rte_mbuf *
 		uint8_t family = 0;
 		if (i + 2 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void *));
+		if (rte_pktmbuf_data_len(m) < DP_ETH_LEN) {	/* a runt: not even for the kernel */
+			dp_drop(w, NULL, m, ESP_DP_DROP_malformed);
+			continue;
+		}
+		if (!frame_is_ip(m)) {
+			exc_punt(w, port, m, ESP_DP_DROP_non_esp);
+			continue;
+		}
 		uint8_t st = strip_l2(m, &family);
 		if (st) {
 			dp_drop(w, NULL, m, st - 1u);
@@ -99,7 +117,8 @@ uint16_t classify_wan(struct worker *w, const struct sad *sad, struct rte_mbuf *
 		const uint8_t *dst = NULL;
 		uint32_t off = esp_offset(m, family, &dst);
 		if (off == 0) {
-			dp_drop(w, NULL, m, ESP_DP_DROP_non_esp);
+			rte_pktmbuf_prepend(m, DP_ETH_LEN);	/* strip_l2 left the header in place */
+			exc_punt(w, port, m, ESP_DP_DROP_non_esp);
 			continue;
 		}
 		if (rte_pktmbuf_data_len(m) < off + 8) {
@@ -123,8 +142,8 @@ uint16_t classify_wan(struct worker *w, const struct sad *sad, struct rte_mbuf *
 	return kept;
 }
 
-uint16_t classify_lan(struct worker *w, const struct spd *spd, const struct sad *sad,
-		      struct rte_mbuf **pkts, uint16_t n, struct sa **sa_of)
+uint16_t classify_lan(struct worker *w, const struct dp_port *port, const struct spd *spd,
+		      const struct sad *sad, struct rte_mbuf **pkts, uint16_t n, struct sa **sa_of)
 {
 	union acl_key keys[DP_BURST];
 	uint8_t family[DP_BURST] = { 0 };
@@ -133,6 +152,10 @@ uint16_t classify_lan(struct worker *w, const struct spd *spd, const struct sad 
 	for (uint16_t i = 0; i < n; i++) {
 		if (i + 2 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void *));
+		if (exc_lan_for_kernel(port, pkts[i])) {
+			exc_punt(w, port, pkts[i], ESP_DP_DROP_malformed);
+			continue;
+		}
 		uint8_t st = strip_l2(pkts[i], &family[valid]);
 		if (st == 0 && spd_key(pkts[i], &keys[valid]) == 0)
 			st = ESP_DP_DROP_malformed + 1;

@@ -13,6 +13,7 @@
 
 struct config {
 	struct esp_dp_port *ports;
+	char (*exception)[16];	/* per port: its exception TAP's name, "" for none */
 	struct esp_dp_sa *sas;
 	struct esp_dp_policy *pols;
 	struct esp_dp_route *routes;
@@ -25,6 +26,7 @@ static void config_free(struct config *c)
 	if (c->sas)
 		explicit_bzero(c->sas, c->nsas * sizeof(*c->sas));
 	free(c->ports);
+	free(c->exception);
 	free(c->sas);
 	free(c->pols);
 	free(c->routes);
@@ -366,6 +368,20 @@ static int parse_policy(json_t *o, uint32_t i, struct esp_dp_policy *p)
 	return 0;
 }
 
+/* {port object} => its optional "exception" interface name copied to out ("" when absent) */
+static int parse_exception(json_t *o, const char *w, char out[16])
+{
+	const char *s;
+	int rc = get_str(o, w, "exception", false, &s);
+	if (rc || !s)
+		return rc;
+	size_t n = strlen(s);
+	if (n == 0 || n > 15 || strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != n)
+		return dp_fail(EINVAL, "%s.exception: \"%s\" is not an interface name (1..15 of A-Z a-z 0-9 - _ .)", w, s);
+	memcpy(out, s, n + 1);
+	return 0;
+}
+
 static int port_by_name(const struct config *c, const char *name, const char *where, uint16_t *id)
 {
 	for (uint32_t k = 0; name && k < c->nports; k++)
@@ -405,11 +421,12 @@ static int parse_config(const char *path, struct config *c)
 	    (neigh = get_array(root, "neighbors", false, &rc), rc))
 		goto out;
 	c->ports = calloc(json_array_size(ports) + 1, sizeof(*c->ports));
+	c->exception = calloc(json_array_size(ports) + 1, sizeof(*c->exception));
 	c->sas = calloc(json_array_size(sas) + 1, sizeof(*c->sas));
 	c->pols = calloc(json_array_size(pols) + 1, sizeof(*c->pols));
 	c->routes = calloc(json_array_size(routes) + 1, sizeof(*c->routes));
 	c->neigh = calloc(json_array_size(neigh) + 1, sizeof(*c->neigh));
-	if (!c->ports || !c->sas || !c->pols || !c->routes || !c->neigh) {
+	if (!c->ports || !c->exception || !c->sas || !c->pols || !c->routes || !c->neigh) {
 		rc = dp_fail(ENOMEM, "out of memory");
 		goto out;
 	}
@@ -419,8 +436,8 @@ static int parse_config(const char *path, struct config *c)
 		uint64_t id;
 		struct esp_dp_port *p = &c->ports[c->nports];
 		snprintf(w, sizeof(w), "ports[%zu]", i);
-		if ((rc = only_fields(o, w, (const char *[]){ "name", "port", "role", "addresses", NULL })) ||
-		    (rc = get_str(o, w, "name", true, &s)))
+		if ((rc = only_fields(o, w, (const char *[]){ "name", "port", "role", "addresses", "exception", NULL })) ||
+		    (rc = parse_exception(o, w, c->exception[c->nports])) || (rc = get_str(o, w, "name", true, &s)))
 			goto out;
 		if (strlen(s) == 0 || strlen(s) >= sizeof(p->name)) {
 			rc = dp_fail(EINVAL, "%s.name: must be 1..%zu characters", w, sizeof(p->name) - 1);
@@ -589,8 +606,11 @@ int esp_dp_config_apply(const char *path)
 	int rc = parse_config(path, &c);
 	if (rc)
 		return rc;
-	for (uint32_t i = 0; i < c.nports && rc == 0; i++)
+	for (uint32_t i = 0; i < c.nports && rc == 0; i++) {
 		rc = esp_dp_port_add(&c.ports[i]);
+		if (rc == 0 && c.exception[i][0])
+			rc = esp_dp_port_exception(c.ports[i].port_id, c.exception[i]);
+	}
 	for (uint32_t i = 0; i < c.nsas && rc == 0; i++)
 		rc = esp_dp_sa_put(&c.sas[i]);
 	if (rc == 0)

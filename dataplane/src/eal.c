@@ -165,6 +165,15 @@ int esp_dp_port_add(const struct esp_dp_port *p)
 		rc = dp_fail(EEXIST, "ports.port: %u added twice", p->port_id);
 		goto out;
 	}
+	for (uint16_t k = 0; k < DP_MAX_PORTS; k++)
+		if (dp.ports[k].has_exc && dp.ports[k].exc_port == p->port_id) {
+			rc = dp_fail(EINVAL, "ports.port: ethdev %u is port %u's exception TAP", p->port_id, k);
+			goto out;
+		}
+	if (p->naddr > RTE_DIM(dpp->addr)) {
+		rc = dp_fail(EINVAL, "ports.addresses: at most %zu", RTE_DIM(dpp->addr));
+		goto out;
+	}
 	if ((rc = queues_port_setup(p->port_id)) < 0 || (rc = rte_eth_dev_start(p->port_id)) < 0) {
 		rc = dp_fail(-rc, "ports: cannot start ethdev %u: %s", p->port_id, strerror(-rc));
 		goto out;
@@ -174,6 +183,8 @@ int esp_dp_port_add(const struct esp_dp_port *p)
 	dpp->used = true;
 	dpp->role = p->role;
 	dpp->port_id = p->port_id;
+	dpp->naddr = p->naddr;
+	memcpy(dpp->addr, p->addr, sizeof(dpp->addr));
 	snprintf(dpp->name, sizeof(dpp->name), "%.*s", (int)sizeof(p->name), p->name);
 out:
 	pthread_mutex_unlock(&dp.lock);
@@ -224,6 +235,7 @@ int esp_dp_shutdown(void)
 			continue;
 		rte_eth_dev_stop(port);
 		rte_eth_dev_close(port);	/* net_pcap flushes its dump file here */
+		exc_close(&dp.ports[port]);
 		dp.ports[port].used = false;
 	}
 	pthread_mutex_unlock(&dp.lock);

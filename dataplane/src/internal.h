@@ -187,6 +187,7 @@ struct fib {
 
 /* ---- ports and workers ---- */
 struct port_counters { uint64_t rx, rx_bytes, tx, tx_bytes; };
+struct exc_counters { uint64_t to_kernel, from_kernel; };
 
 struct worker {
 	unsigned lcore;
@@ -199,6 +200,10 @@ struct worker {
 	uint16_t txq[DP_MAX_PORTS];	/* by port id: the TX queue this worker sends on */
 	uint64_t drops[ESP_DP_DROP_MAX];
 	struct port_counters port[DP_MAX_PORTS];
+	struct exc_counters exc[DP_MAX_PORTS];	/* by the port the TAP belongs to */
+	uint16_t exc_n;				/* frames waiting in exc_q for the TAP */
+	struct rte_mbuf *exc_q[DP_BURST];
+	uint32_t loops;
 	/* crypto scratch for one batch */
 	struct rte_crypto_vec vec[DP_BURST];
 	struct rte_crypto_sgl sgl[DP_BURST];
@@ -218,13 +223,19 @@ struct worker {
 
 struct dp_port {
 	bool used;
+	bool has_exc;		/* an exception TAP is attached */
 	uint8_t role;
+	uint8_t naddr;
 	uint16_t port_id;
+	uint16_t exc_port;	/* ethdev id of the exception TAP when has_exc */
 	struct rte_ether_addr mac;
+	struct esp_dp_addr addr[4];	/* own addresses: lan packets to them go to the TAP */
 	char name[32];
 	uint16_t nrxq, ntxq;	/* queues.c: min(workers, what the PMD has) */
 	bool tx_shared;		/* fewer TX queues than workers: sends take txlock[queue] */
 	rte_spinlock_t txlock[DP_MAX_WORKERS];
+	char exc_vdev[32];	/* the TAP's vdev name, to remove it on shutdown */
+	rte_spinlock_t exc_lock;	/* workers of several RX queues may punt to the one TAP queue */
 };
 
 struct dp {
@@ -247,11 +258,11 @@ extern struct dp dp;
 void dp_rcu_wait(void);
 
 /* ---- stage functions ---- */
-/* classify.c: wan packets with an inbound SA go to sa_of[], the rest are dropped */
-uint16_t classify_wan(struct worker *w, const struct sad *sad, struct rte_mbuf **pkts, uint16_t n,
+/* classify.c: wan ESP with an inbound SA goes to sa_of[]; what is not ESP to the port's TAP */
+uint16_t classify_wan(struct worker *w, const struct dp_port *port, const struct sad *sad, struct rte_mbuf **pkts, uint16_t n,
 		      struct sa **sa_of);
-/* classify.c: lan packets resolved against the outbound SPD */
-uint16_t classify_lan(struct worker *w, const struct spd *spd, const struct sad *sad,
+/* classify.c: lan packets for the kernel to the port's TAP, the rest against the outbound SPD */
+uint16_t classify_lan(struct worker *w, const struct dp_port *port, const struct spd *spd, const struct sad *sad,
 		      struct rte_mbuf **pkts, uint16_t n, struct sa **sa_of);
 uint16_t esp_inbound_policy_check(struct sa *sa, const struct spd *spd, struct rte_mbuf **pkts,
 				  uint16_t n, uint8_t *reason);
@@ -327,6 +338,27 @@ static inline uint16_t port_tx_burst(const struct worker *w, uint16_t port, stru
 	rte_spinlock_unlock(&p->txlock[q]);
 	return sent;
 }
+
+/* ---- exception.c: the TAP to the kernel per port ---- */
+/* {lan port, Ethernet frame} => true when the kernel must see it (ARP, ND, to our addresses) */
+bool exc_lan_for_kernel(const struct dp_port *p, const struct rte_mbuf *m);
+/* {frame} => queued for the port's TAP, or dropped with reason when the port has none */
+static inline void exc_punt(struct worker *w, const struct dp_port *p, struct rte_mbuf *m, unsigned reason)
+{
+	if (!p->has_exc) {
+		dp_drop(w, NULL, m, reason);
+		return;
+	}
+	w->exc_q[w->exc_n++] = m;	/* at most one burst per flush */
+}
+/* {worker, port} => the queued frames written to the port's TAP */
+void exc_flush(struct worker *w, uint16_t port);
+/* {worker, port} => what the kernel wrote on the port's TAP sent out of the port */
+void exc_poll(struct worker *w, uint16_t port);
+void exc_close(struct dp_port *p);
+
+/* ---- unresolved.c: next hops without a MAC, for the agent to resolve ---- */
+void unresolved_note(uint8_t family, const uint8_t *ip, uint16_t port);
 
 int worker_main(void *arg);
 void dp_process_burst(uint8_t role, struct rte_mbuf **pkts, uint16_t n);

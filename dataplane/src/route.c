@@ -178,11 +178,13 @@ static inline uint8_t route_one(const struct fib *f, struct rte_mbuf *m, uint16_
 	if (f->nh[nh].resolved) {
 		mac = f->nh[nh].mac;
 	} else {
-		const struct esp_dp_neighbor *nb = r->via.family
-			? neigh_find(f, r->via.family, r->via.addr, r->port_id)
-			: neigh_find(f, family, dst, r->port_id);
-		if (!nb)
+		const uint8_t nh_family = r->via.family ? r->via.family : family;
+		const uint8_t *nh_ip = r->via.family ? r->via.addr : dst;
+		const struct esp_dp_neighbor *nb = neigh_find(f, nh_family, nh_ip, r->port_id);
+		if (!nb) {
+			unresolved_note(nh_family, nh_ip, r->port_id);	/* the agent has the kernel resolve it */
 			return ESP_DP_DROP_no_neighbor + 1;
+		}
 		mac = nb->mac;
 	}
 	struct rte_ether_hdr *eth = (void *)rte_pktmbuf_prepend(m, DP_ETH_LEN);

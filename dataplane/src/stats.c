@@ -10,6 +10,16 @@
 #include "internal.h"
 #include "sa_shared.h"
 
+static void stats_sum_exc(struct exc_counters *out)
+{
+	memset(out, 0, DP_MAX_PORTS * sizeof(*out));
+	for (unsigned k = 0; dp.workers && k < dp.nworkers; k++)
+		for (unsigned p = 0; p < DP_MAX_PORTS; p++) {
+			out[p].to_kernel += dp.workers[k].exc[p].to_kernel;
+			out[p].from_kernel += dp.workers[k].exc[p].from_kernel;
+		}
+}
+
 void stats_sum_ports(struct port_counters *out)
 {
 	memset(out, 0, DP_MAX_PORTS * sizeof(*out));
@@ -102,17 +112,20 @@ int esp_dp_sa_replay(uint32_t spi, const struct esp_dp_addr *dst, uint64_t *top,
 int esp_dp_port_stats(struct esp_dp_port_stats *out, uint32_t cap)
 {
 	struct port_counters c[DP_MAX_PORTS];
+	struct exc_counters e[DP_MAX_PORTS];
 	if (cap && !out)
 		return dp_fail(EINVAL, "out: NULL");
 	if (!dp.workers)
 		return 0;
 	stats_sum_ports(c);
+	stats_sum_exc(e);
 	uint32_t n = 0;
 	for (uint16_t p = 0; p < DP_MAX_PORTS && n < cap; p++) {
 		if (!dp.ports[p].used)
 			continue;
 		out[n] = (struct esp_dp_port_stats){ .port_id = p, .rx_packets = c[p].rx, .rx_bytes = c[p].rx_bytes,
-						     .tx_packets = c[p].tx, .tx_bytes = c[p].tx_bytes };
+						     .tx_packets = c[p].tx, .tx_bytes = c[p].tx_bytes,
+						     .exc_to_kernel = e[p].to_kernel, .exc_from_kernel = e[p].from_kernel };
 		n++;
 	}
 	return (int)n;
@@ -148,11 +161,13 @@ int esp_dp_stats_write_json(const char *path)
 	dp_clear_error();
 	json_t *root = json_object(), *ports = json_array(), *sas = json_array();
 	struct port_counters c[DP_MAX_PORTS];
+	struct exc_counters e[DP_MAX_PORTS];
 	uint64_t drops[ESP_DP_DROP_MAX];
 	if (dp.workers)
 		stats_sum_ports(c);
 	else
 		memset(c, 0, sizeof(c));
+	stats_sum_exc(e);
 	for (uint16_t p = 0; p < DP_MAX_PORTS; p++) {
 		if (!dp.ports[p].used)
 			continue;
@@ -163,6 +178,10 @@ int esp_dp_stats_write_json(const char *path)
 		json_object_set_new(o, "rx_bytes", json_integer((json_int_t)c[p].rx_bytes));
 		json_object_set_new(o, "tx_packets", json_integer((json_int_t)c[p].tx));
 		json_object_set_new(o, "tx_bytes", json_integer((json_int_t)c[p].tx_bytes));
+		if (dp.ports[p].has_exc) {
+			json_object_set_new(o, "exc_to_kernel", json_integer((json_int_t)e[p].to_kernel));
+			json_object_set_new(o, "exc_from_kernel", json_integer((json_int_t)e[p].from_kernel));
+		}
 		json_array_append_new(ports, o);
 	}
 	pthread_mutex_lock(&dp.lock);

@@ -45,8 +45,9 @@ static uint16_t run_sas(struct worker *w, const struct spd *spd_in, struct rte_m
 	return nout;
 }
 
-static void handle_burst(struct worker *w, uint8_t role, struct rte_mbuf **pkts, uint16_t n)
+static void handle_burst(struct worker *w, uint16_t port, uint8_t role, struct rte_mbuf **pkts, uint16_t n)
 {
+	const struct dp_port *p = &dp.ports[port];
 	struct sad *sad = atomic_load_explicit(&dp.sad, memory_order_acquire);
 	struct fib *fib = atomic_load_explicit(&dp.fib, memory_order_acquire);
 	struct sa *sa_of[DP_BURST];
@@ -54,11 +55,12 @@ static void handle_burst(struct worker *w, uint8_t role, struct rte_mbuf **pkts,
 	uint16_t kept;
 	const struct spd *spd_in = atomic_load_explicit(&dp.spd[ESP_DP_DIR_IN], memory_order_acquire);
 	if (role == ESP_DP_ROLE_WAN) {
-		kept = classify_wan(w, sad, pkts, n, sa_of);
+		kept = classify_wan(w, p, sad, pkts, n, sa_of);
 	} else {
 		const struct spd *spd_out = atomic_load_explicit(&dp.spd[ESP_DP_DIR_OUT], memory_order_acquire);
-		kept = classify_lan(w, spd_out, sad, pkts, n, sa_of);
+		kept = classify_lan(w, p, spd_out, sad, pkts, n, sa_of);
 	}
+	exc_flush(w, port);
 	uint16_t nout = run_sas(w, spd_in, pkts, sa_of, kept, out, 0);
 	route_and_send(w, fib, out, nout);
 }
@@ -73,15 +75,20 @@ int worker_main(void *arg)
 		for (uint16_t k = 0; k < w->nports; k++) {
 			uint16_t port = w->ports[k];
 			uint16_t n = rte_eth_rx_burst(port, w->rxq[k], pkts, DP_BURST);
+			/* the kernel's traffic is light: the worker of RX queue 0 polls the TAP, and
+			 * under a full burst (a read() syscall per poll) only every 16th loop */
+			if (w->rxq[k] == 0 && (n < DP_BURST || (w->loops & 15) == 0))
+				exc_poll(w, port);
 			if (n == 0)
 				continue;
 			w->port[port].rx += n;
 			for (uint16_t i = 0; i < n; i++)
 				w->port[port].rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
 			tap_rx(w, port, dp.ports[port].role, pkts, n);
-			handle_burst(w, dp.ports[port].role, pkts, n);
+			handle_burst(w, port, dp.ports[port].role, pkts, n);
 			tap_burst_done(w);
 		}
+		w->loops++;
 		rte_rcu_qsbr_quiescent(dp.rcu, w->rcu_id);
 	}
 	rte_rcu_qsbr_thread_offline(dp.rcu, w->rcu_id);
@@ -94,5 +101,6 @@ int worker_main(void *arg)
 void dp_process_burst(uint8_t role, struct rte_mbuf **pkts, uint16_t n)
 {
 	static struct worker w = { .id = DP_MAX_WORKERS };	/* its own SA counter slot */
-	handle_burst(&w, role, pkts, n > DP_BURST ? DP_BURST : n);
+	/* port 0 of a process without ports: no exception TAP, so non-ESP is counted as non_esp */
+	handle_burst(&w, 0, role, pkts, n > DP_BURST ? DP_BURST : n);
 }

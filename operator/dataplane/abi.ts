@@ -6,6 +6,8 @@ import koffi from 'koffi';
 import { DataplaneError } from './error.js';
 import { openLibrary } from './library.js';
 
+/** ESPLANE_DP_ABI_VERSION of the header these declarations follow */
+export const ABI_VERSION = 3;
 export const ALG_NAME_LEN = 48;
 export const KEY_MAX = 64;
 export const PROTO_ANY = 0xffff;
@@ -107,6 +109,12 @@ export const CaptureStatus = koffi.struct('esp_dp_capture_status', {
 export const CAPTURE_REC_SIZE = 24 + CAPTURE_SNAP_MAX;
 export const TRACE_REC_SIZE = 72;
 
+export const Nexthop = koffi.struct('esp_dp_nexthop', {
+	ip: Addr,
+	port_id: 'uint16_t',
+	pad: 'uint16_t',
+});
+
 const DROP_SLOTS_MAX = 64; // the C side has ESP_DP_DROP_MAX; read its value at load
 
 export interface Native {
@@ -116,6 +124,8 @@ export interface Native {
 	lastError: () => string;
 	init: (argc: number, argv: string[], log: string | null) => number;
 	portAdd: (port: Buffer) => number;
+	portException: (portId: number, ifname: string) => number;
+	unresolved: (out: Buffer, cap: number) => number;
 	saPut: (sa: Buffer) => number;
 	saDel: (spi: number, dir: number, dst: Buffer) => number;
 	spdReplace: (dir: number, policies: Buffer | null, n: number) => number;
@@ -147,6 +157,7 @@ export function nativeApi(): Native {
 		['esp_dp_addr', Addr, 20], ['esp_dp_sa', Sa, 456], ['esp_dp_policy', Policy, 64],
 		['esp_dp_port', Port, 116], ['esp_dp_route', Route, 44], ['esp_dp_neighbor', Neighbor, 28],
 		['esp_dp_capture_conf', CaptureConf, 16], ['esp_dp_capture_status', CaptureStatus, 32],
+		['esp_dp_port_stats', PortStats, 56], ['esp_dp_nexthop', Nexthop, 24],
 	];
 	for (const [name, type, size] of checks) {
 		if (koffi.sizeof(type) !== size) throw new Error(`${name}: koffi size ${koffi.sizeof(type)} != C size ${size}`);
@@ -158,6 +169,8 @@ export function nativeApi(): Native {
 		lastError: lib.func('const char *esp_dp_last_error(void)') as () => string,
 		init: lib.func('int esp_dp_init(int, const char **, const char *)') as Native['init'],
 		portAdd: lib.func('int esp_dp_port_add(const void *)') as Native['portAdd'],
+		portException: lib.func('int esp_dp_port_exception(uint16_t, const char *)') as Native['portException'],
+		unresolved: lib.func('int esp_dp_unresolved(void *, uint32_t)') as Native['unresolved'],
 		saPut: lib.func('int esp_dp_sa_put(const void *)') as Native['saPut'],
 		saDel: lib.func('int esp_dp_sa_del(uint32_t, uint8_t, const void *)') as Native['saDel'],
 		spdReplace: lib.func('int esp_dp_spd_replace(uint8_t, const void *, uint32_t)') as Native['spdReplace'],
@@ -177,6 +190,7 @@ export function nativeApi(): Native {
 		traceRead: lib.func('int esp_dp_trace_read(void *, uint32_t)') as Native['traceRead'],
 		traceRemaining: lib.func('int esp_dp_trace_remaining(void)') as Native['traceRemaining'],
 	};
+	if (native.abiVersion() !== ABI_VERSION) throw new Error(`libesplane-dp has ABI ${native.abiVersion()}, this agent speaks ${ABI_VERSION}: rebuild the dataplane`);
 	if (native.dropCount() > DROP_SLOTS_MAX) throw new Error('more drop reasons than the binding expects');
 	return native;
 }
@@ -213,6 +227,8 @@ export const PortStats = koffi.struct('esp_dp_port_stats', {
 	rx_bytes: 'uint64_t',
 	tx_packets: 'uint64_t',
 	tx_bytes: 'uint64_t',
+	exc_to_kernel: 'uint64_t',
+	exc_from_kernel: 'uint64_t',
 });
 
 /** {} => the ABI version of the loaded libesplane-dp.so */

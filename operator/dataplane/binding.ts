@@ -4,7 +4,7 @@
 import koffi from 'koffi';
 import type { DataplaneControl, ForwardingControl, NeighborEntry, RouteEntry, SaCounters, SaKey } from './control.js';
 import type { Direction, DpNeighbor, DpPolicy, DpPort, DpSa } from './types.js';
-import { Neighbor, Policy, Port, PortStats, Route, Sa, check, nativeApi, saStatsStruct } from './abi.js';
+import { Neighbor, Nexthop, Policy, Port, PortStats, Route, Sa, check, nativeApi, saStatsStruct } from './abi.js';
 import { fromAddr, macBytes, policyToC, saToC, spiNumber, toAddr } from './convert.js';
 import { DataplaneError } from './error.js';
 
@@ -21,6 +21,16 @@ export interface PortCounters {
 	rxBytes: bigint;
 	txPackets: bigint;
 	txBytes: bigint;
+	/** frames handed to the port's exception TAP / written by the kernel on it and sent out */
+	excToKernel: bigint;
+	excFromKernel: bigint;
+}
+
+/** A next hop packets were dropped for (no_neighbor): the kernel should resolve it. */
+export interface UnresolvedNexthop {
+	ip: string;
+	/** the dataplane port name */
+	port: string;
 }
 
 function encodeArray(type: koffi.IKoffiCType, items: Record<string, unknown>[]): Buffer | null {
@@ -75,6 +85,20 @@ export class KoffiDataplane implements DataplaneControl, ForwardingControl {
 		});
 		check(nativeApi().portAdd(buf));
 		this.ports.set(port.name, port.port);
+		if (port.exception !== undefined) check(nativeApi().portException(port.port, port.exception));
+	}
+
+	/** {} => the next hops packets were dropped for since the last call, each once */
+	unresolved(): UnresolvedNexthop[] {
+		const size = koffi.sizeof(Nexthop);
+		const cap = 64;
+		const buf = Buffer.alloc(size * cap);
+		const n = check(nativeApi().unresolved(buf, cap));
+		const names = new Map([...this.ports].map(([name, id]) => [id, name]));
+		return Array.from({ length: n }, (_, i) => {
+			const h = koffi.decode(buf, i * size, Nexthop) as { ip: { family: number; addr: Uint8Array }; port_id: number };
+			return { ip: fromAddr(h.ip), port: names.get(h.port_id) ?? String(h.port_id) };
+		});
 	}
 
 	putSa(sa: DpSa): void {
@@ -230,6 +254,7 @@ export class KoffiDataplane implements DataplaneControl, ForwardingControl {
 			return {
 				port: Number(s['port_id']), rxPackets: BigInt(s['rx_packets'] ?? 0), rxBytes: BigInt(s['rx_bytes'] ?? 0),
 				txPackets: BigInt(s['tx_packets'] ?? 0), txBytes: BigInt(s['tx_bytes'] ?? 0),
+				excToKernel: BigInt(s['exc_to_kernel'] ?? 0), excFromKernel: BigInt(s['exc_from_kernel'] ?? 0),
 			};
 		});
 	}

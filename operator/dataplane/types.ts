@@ -86,6 +86,8 @@ export interface DpPort {
 	port: number;
 	role: 'wan' | 'lan';
 	addresses?: string[];
+	/** the exception TAP's interface name (e.g. "esp-wan0"): the kernel's side of this wire */
+	exception?: string;
 }
 
 export interface DpRoute {

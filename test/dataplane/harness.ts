@@ -60,17 +60,19 @@ export interface SaStats {
 }
 
 export interface Stats {
-	ports: { name: string; port: number; rx_packets: number; tx_packets: number; rx_bytes: number; tx_bytes: number }[];
+	ports: { name: string; port: number; rx_packets: number; tx_packets: number; rx_bytes: number; tx_bytes: number; exc_to_kernel?: number; exc_from_kernel?: number }[];
 	sas: SaStats[];
 	drops: Record<string, number>;
 }
 
 /** {dir with config.json and pcaps} => the runner's exit, output and final counters; with a
  * suffix the outputs are wan_out<suffix>.pcap etc., env reaches the runner (ESPLANE_DP_CRYPTO) */
-export async function runDataplane(dir: string, opts: { idleMs?: number; suffix?: string; env?: Record<string, string> } = {}): Promise<Run & { stats?: Stats }> {
+export async function runDataplane(dir: string, opts: { idleMs?: number; suffix?: string; env?: Record<string, string>; wrap?: string[] } = {}): Promise<Run & { stats?: Stats }> {
 	const suffix = opts.suffix ?? '';
 	const statsPath = join(dir, `stats${suffix}.json`);
-	const r = await run(runnerPath, ['--config', join(dir, 'config.json'), '--until-idle', String(opts.idleMs ?? 400),
+	// wrap: a command the runner runs under, e.g. ['ip', 'netns', 'exec', NS] for its exception TAPs
+	const [cmd, ...pre] = [...(opts.wrap ?? []), runnerPath];
+	const r = await run(cmd!, [...pre, '--config', join(dir, 'config.json'), '--until-idle', String(opts.idleMs ?? 400),
 		'--stats-json', statsPath, '--log', join(dir, `dp${suffix}.log`), '--', ...ealArgs(pcapPorts(dir, suffix))],
 	{ env: opts.env ?? {} });
 	try {
