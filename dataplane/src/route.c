@@ -64,11 +64,18 @@ static int table_build(struct fib_table **out, const struct esp_dp_route *routes
 	snprintf(name, sizeof(name), "espdp_lpm4_%u", ++dp.gen);
 	struct rte_lpm_config c4 = { .max_rules = n + 1, .number_tbl8s = 256 };
 	t->lpm4 = rte_lpm_create(name, (int)rte_socket_id(), &c4);
-	snprintf(name, sizeof(name), "espdp_lpm6_%u", ++dp.gen);
-	struct rte_lpm6_config c6 = { .max_rules = n + 1, .number_tbl8s = 1024 };
-	t->lpm6 = rte_lpm6_create(name, (int)rte_socket_id(), &c6);
-	if (!t->routes || !t->lpm4 || !t->lpm6)
-		return dp_fail(ENOMEM, "cannot create LPM tables");
+	/* rte_lpm6 has a 64 MiB tbl24 of its own: made only when an IPv6 route needs it, so two
+	 * IPv4-only snapshots (old and new, during a replace) fit a small EAL memory (-m 256) */
+	bool v6 = false;
+	for (uint32_t i = 0; i < n; i++)
+		v6 |= routes[i].dst.family == 6 && routes[i].dst.prefix_len > 0;
+	if (v6) {
+		snprintf(name, sizeof(name), "espdp_lpm6_%u", ++dp.gen);
+		struct rte_lpm6_config c6 = { .max_rules = n + 1, .number_tbl8s = 1024 };
+		t->lpm6 = rte_lpm6_create(name, (int)rte_socket_id(), &c6);
+	}
+	if (!t->routes || !t->lpm4 || (v6 && !t->lpm6))
+		return dp_fail(ENOMEM, "cannot create LPM tables (EAL memory: -m)");
 	for (uint32_t i = 0; i < n; i++) {
 		const struct esp_dp_route *r = &routes[i];
 		if (r->port_id >= DP_MAX_PORTS || !dp.ports[r->port_id].used)
@@ -167,7 +174,7 @@ static inline uint8_t route_one(const struct fib *f, struct rte_mbuf *m, uint16_
 		dst = ip->dst_addr;
 		if (!f)
 			return ESP_DP_DROP_no_route + 1;
-		if (rte_lpm6_lookup(f->table->lpm6, dst, &nh) != 0) {
+		if (!f->table->lpm6 || rte_lpm6_lookup(f->table->lpm6, dst, &nh) != 0) {
 			if (f->table->default_route[1] < 0)
 				return ESP_DP_DROP_no_route + 1;
 			nh = (uint32_t)f->table->default_route[1];

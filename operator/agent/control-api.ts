@@ -42,7 +42,11 @@ export interface TunnelRow {
 }
 
 export interface StatsView {
-	ports: Array<{ name: string; rxPackets: number | string; txPackets: number | string; rxBytes: number | string; txBytes: number | string; drops: number | string }>;
+	ports: Array<{
+		name: string; rxPackets: number | string; txPackets: number | string; rxBytes: number | string; txBytes: number | string; drops: number | string;
+		/** frames handed to the port's exception TAP / sent from it out of the port */
+		toKernel?: number | string; fromKernel?: number | string;
+	}>;
 	drops: Record<string, number | string>;
 	lcores?: Array<{ id: number; busyRatio: number }>;
 }

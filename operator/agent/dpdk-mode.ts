@@ -11,6 +11,7 @@ import type { SaRow, StatsView } from './control-api.js';
 import { normSpi } from './node-programmer.js';
 import { dpKey } from './xfrm-desired.js';
 import { startXfrmAgent, type XfrmAgent } from './xfrm-agent.js';
+import { type ExceptionPath, startExceptionPath } from './exception-path.js';
 
 export class DpdkConfigError extends Error {
 	override readonly name = 'DpdkConfigError';
@@ -39,6 +40,8 @@ export function parsePortsConfig(text: string): Required<Pick<DpConfig, 'ports' 
 export interface DpdkMode {
 	dataplane: KoffiDataplane;
 	xfrm: XfrmAgent;
+	/** the ports' exception TAPs and the kernel's forwarding mirrored; absent when no port has one */
+	exceptionPath?: ExceptionPath;
 	/** SPIs installed in the dataplane, charon-style (for Established) */
 	spis(): Set<string>;
 	saRows(): SaRow[];
@@ -64,10 +67,17 @@ export async function startDpdkMode(o: DpdkModeOptions): Promise<DpdkMode> {
 	for (const p of cfg.ports) dataplane.addPort(p);
 	dataplane.replaceRoutes(cfg.routes, cfg.neighbors);
 	dataplane.run();
+	// ports with an exception TAP: the kernel's neighbours and routes lead, the file's are fallback
+	const exceptionPath = cfg.ports.some(p => p.exception)
+		? await startExceptionPath({ dataplane, ports: cfg.ports, routes: cfg.routes, neighbors: cfg.neighbors, log: o.log }).catch((err: unknown) => {
+			dataplane.shutdown();
+			throw err;
+		})
+		: undefined;
 	// SAs to the dataplane's own wan addresses are inbound, even though the kernel does not have them.
 	const wanAddresses = cfg.ports.flatMap(p => (p.addresses ?? []).map(a => a.replace(/\/.*$/, '')));
 	const xfrm = await startXfrmAgent({ dataplane, log: o.log.child({ part: 'xfrm' }), localAddresses: wanAddresses, ...(o.onSynced ? { onSynced: o.onSynced } : {}) });
-	o.log.info({ ports: cfg.ports.map(p => p.name), eal: o.eal }, 'dpdk dataplane running');
+	o.log.info({ ports: cfg.ports.map(p => p.name), exception: exceptionPath?.interfaces, eal: o.eal }, 'dpdk dataplane running');
 
 	const saRows = (): SaRow[] => {
 		const rows: SaRow[] = dataplane.saCounters().map(c => {
@@ -91,6 +101,7 @@ export async function startDpdkMode(o: DpdkModeOptions): Promise<DpdkMode> {
 	return {
 		dataplane,
 		xfrm,
+		...(exceptionPath ? { exceptionPath } : {}),
 		spis: () => new Set(dataplane.listSas().map(k => normSpi(k.spi))),
 		saRows,
 		policies: () => xfrm.mirror.policies(),
@@ -104,12 +115,14 @@ export async function startDpdkMode(o: DpdkModeOptions): Promise<DpdkMode> {
 			ports: dataplane.portCounters().map(p => ({
 				name: cfg.ports.find(x => x.port === p.port)?.name ?? String(p.port),
 				rxPackets: Number(p.rxPackets), txPackets: Number(p.txPackets), rxBytes: Number(p.rxBytes), txBytes: Number(p.txBytes), drops: 0,
+				toKernel: Number(p.excToKernel), fromKernel: Number(p.excFromKernel),
 			})),
 			drops: drops(),
 		}),
 		stop: async () => {
+			exceptionPath?.stop();
 			await xfrm.stop();
-			dataplane.shutdown();
+			dataplane.shutdown(); // the TAPs, their addresses and routes go with it
 		},
 	};
 }

@@ -54,8 +54,8 @@ const tunnelTable: View = r => renderTable(
 
 const statsTable: View = r => {
 	const s = r as StatsView;
-	const ports = renderTable(['port', 'rx-packets', 'tx-packets', 'rx-bytes', 'tx-bytes', 'drops'],
-		s.ports.map(p => [p.name, p.rxPackets, p.txPackets, p.rxBytes, p.txBytes, p.drops]));
+	const ports = renderTable(['port', 'rx-packets', 'tx-packets', 'rx-bytes', 'tx-bytes', 'drops', 'to-kernel', 'from-kernel'],
+		s.ports.map(p => [p.name, p.rxPackets, p.txPackets, p.rxBytes, p.txBytes, p.drops, p.toKernel ?? '-', p.fromKernel ?? '-']));
 	const drops = renderTable(['drop reason', 'packets'], Object.entries(s.drops).map(([k, v]) => [k, v]));
 	return `${ports}\n${drops}`;
 };
