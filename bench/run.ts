@@ -30,10 +30,12 @@ for (const file of discover()) {
 	const mod = (await import(pathToFileURL(file).href)) as { default: Benchmark };
 	const workDir = mkdtempSync('/var/tmp/esplane-bench-');
 	process.stderr.write(`bench: ${mod.default.title}${quick ? ' (quick)' : ''}\n`);
+	const started = Date.now();
 	try {
 		const report = await mod.default.run({ quick, workDir, log: m => process.stderr.write(`  ${m}\n`) });
 		if (report.rows.length === 0) throw new Error('measured nothing (no rows)');
 		reports.push(report);
+		process.stderr.write(`  done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 	} catch (e) {
 		failures.push(`${mod.default.title}: ${(e as Error).message}`);
 		process.stderr.write(`bench: ${mod.default.title} failed: ${(e as Error).stack}\n`);
