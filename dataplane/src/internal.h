@@ -104,11 +104,14 @@ struct sa_counters {
  * workers may use one SA at once (sa_shared.c): the first line is shared and written at most
  * once per burst run (or per packet for volume-limited SAs); the counters are per worker. */
 struct sa_runtime {
+	/* written by every worker using the SA, once per burst run */
 	_Atomic uint64_t seq;		/* out: last sequence number reserved */
 	_Atomic uint64_t life_packets;	/* only kept when the SA has a hard packet/byte lifetime */
 	_Atomic uint64_t life_bytes;
-	_Atomic uint8_t stopped;	/* out: drop reason + 1 once the SA refuses traffic */
 	rte_spinlock_t replay_lock;	/* in: replay check+update of a burst run, and readers */
+	/* read per packet, written once: a line of its own, so the per-burst writes above do
+	 * not make every packet's stopped check miss */
+	_Atomic uint8_t stopped __rte_cache_aligned;	/* out: drop reason + 1 once it refuses traffic */
 	struct replay *replay;		/* inbound only */
 	struct sa_counters c[DP_COUNTER_SLOTS];
 };
