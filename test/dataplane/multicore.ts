@@ -45,10 +45,11 @@ export const receiverConfig = {
 	neighbors: [{ ip: '10.2.255.254', mac: '02:00:00:00:01:fe', port: 'lan' }],
 };
 
-/** {flow (UDP source port), index} => an Ethernet frame with a 64-byte inner IPv4/UDP packet */
-export function innerFrame(flow: number, index: number): Buffer {
+/** {flow (UDP source port), index, last byte of the 10.2.0.x destination} => an Ethernet frame
+ * with a 64-byte inner IPv4/UDP packet */
+export function innerFrame(flow: number, index: number, dst = 1): Buffer {
 	const ip = Buffer.alloc(64);
-	ip.set([0x45, 0, 0, 64, 0, 0, 0, 0, 64, 17, 0, 0, 10, 1, 0, 1, 10, 2, 0, 1]);
+	ip.set([0x45, 0, 0, 64, 0, 0, 0, 0, 64, 17, 0, 0, 10, 1, 0, 1, 10, 2, 0, dst]);
 	let sum = 0;
 	for (let k = 0; k < 20; k += 2) sum += ip.readUInt16BE(k);
 	while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
@@ -63,6 +64,11 @@ export function innerFrame(flow: number, index: number): Buffer {
 /** {inner frame} => [flow, index] */
 export function flowOf(frame: Buffer): [number, number] {
 	return [frame.readUInt16BE(14 + 20), frame.readUInt32BE(14 + 28)];
+}
+
+/** {ESP frame over IPv4} => its SPI */
+export function espSpi(frame: Buffer): number {
+	return frame.readUInt32BE(14 + 20);
 }
 
 /** {ESP frame over IPv4} => its 32-bit sequence number */
