@@ -18,6 +18,7 @@ export interface CaptureSource {
 }
 
 const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
+const byTime = (a: { tsNs: bigint }, b: { tsNs: bigint }) => (a.tsNs < b.tsNs ? -1 : a.tsNs > b.tsNs ? 1 : 0);
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
 function intParam(params: Record<string, unknown>, name: string, max: number): number | undefined {
@@ -83,7 +84,8 @@ export function registerCaptureMethods(server: ControlServer, source: CaptureSou
 		})
 		.handle(Methods.captureRead, (params): CaptureReadResult => {
 			const max = intParam(params, 'max', 4096) || 256;
-			const records = readCapture(max).map(r => ({
+			// each worker's ring is in order; across workers the timestamps order them
+			const records = readCapture(max).sort(byTime).map(r => ({
 				tsNs: r.tsNs.toString(), origLen: r.origLen, point: r.point, l3: r.l3,
 				...(r.port !== undefined ? { port: source.portName(r.port) } : {}), ...(r.spi ? { spi: hex(r.spi) } : {}),
 				data: r.data.toString('base64'),
@@ -108,6 +110,7 @@ export function registerCaptureMethods(server: ControlServer, source: CaptureSou
 			}
 			// packets that did not come within the wait are not waited for by the next trace
 			if (traceRemaining() > 0) stopTrace();
+			got.sort(byTime); // stable: a burst shares its timestamp
 			return { traces: got.slice(0, n).map(r => traceRow(r, source)), missing: Math.max(0, n - got.length), dropped: Number(captureStatus().traceDropped) };
 		});
 }
