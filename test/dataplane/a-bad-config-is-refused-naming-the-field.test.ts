@@ -40,6 +40,7 @@ const cases: [string, (c: Config) => void, RegExp][] = [
 	['a replay window too large', c => { (c.sas[1] as Record<string, unknown>)['replayWindow'] = 100000; }, /sas\[1\]\.replayWindow/],
 	['a reserved SPI', c => { c.sas[1]!.spi = '0xff'; c.policies[1]!.spi = '0xff'; }, /sas\[1\]\.spi: 0xff is reserved/],
 	['a wrong direction', c => { c.sas[0]!.dir = 'fwd' as never; }, /sas\[0\]\.dir: "fwd", must be in or out/],
+	['an exception interface name the kernel would refuse', c => { (c.ports[1] as Record<string, unknown>)['exception'] = 'lan tap with spaces'; }, /ports\[1\]\.exception: "lan tap with spaces" is not an interface name/],
 	['invalid JSON', () => { throw new Error('raw'); }, /config\.json:\d+:\d+: /],
 ];
 

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import test from 'ava';
 import { ealArgs, repo, scratch } from '../dataplane/harness.js';
-import { Ns, hasLink, makeWire, quietVeth, waitFor } from './wire.js';
+import { Ns, hasLink, makeWire, quietVeth, txChecksumOff, waitFor } from './wire.js';
 
 /** {peer ns} => ICMP echo requests its kernel received (Icmp InEchos of /proc/net/snmp) */
 function inEchos(read: () => string): number {
@@ -31,6 +31,7 @@ test('an unresolved next hop is resolved through the TAP on demand, then traffic
 	quietVeth(gw, lanDev);
 	host.ip(`addr add 10.1.0.2/24 dev ${hostDev}`);
 	host.ip(`link set ${hostDev} up`);
+	txChecksumOff(host, hostDev);
 	host.ip('route add default via 10.1.0.1');
 	peer.ip(`addr add 192.0.2.2/24 dev ${wire.peerDev}`);
 

@@ -46,6 +46,15 @@ export function quietVeth(ns: Ns, dev: string): void {
 	ns.ip(`link set ${dev} up`);
 }
 
+/**
+ * {ns, veth} => its sender computes checksums itself. A veth leaves TCP/UDP checksums to
+ * "hardware" (CHECKSUM_PARTIAL); af_packet hands such frames over unfinished, and the kernel
+ * behind the TAP drops them as corrupt. A real NIC, or a VF, always carries finished ones.
+ */
+export function txChecksumOff(ns: Ns, dev: string): void {
+	ns.exec('ethtool', ['-K', dev, 'tx', 'off']);
+}
+
 export interface Wire {
 	gw: Ns;
 	peer: Ns;
@@ -65,6 +74,7 @@ export function makeWire(tag: string): Wire {
 	execFileSync('ip', ['link', 'add', gwDev, 'netns', gw.name, 'type', 'veth', 'peer', 'name', peerDev, 'netns', peer.name]);
 	quietVeth(gw, gwDev);
 	peer.ip(`link set ${peerDev} up`);
+	txChecksumOff(peer, peerDev);
 	return { gw, peer, gwDev, peerDev, remove: () => { gw.delete(); peer.delete(); } };
 }
 
