@@ -52,6 +52,7 @@ struct dp_tap {
 	struct tap_ring cap, trace;
 	uint16_t worker;
 	uint16_t npend;
+	uint32_t tag;		/* of the traced burst in hand (trace.c) */
 	struct trace_pending pend[DP_BURST];
 };
 
@@ -61,7 +62,7 @@ struct dp_capture_ctl {
 	_Atomic uint32_t trace_left;	/* packets still to trace */
 	_Atomic int64_t cap_left;	/* packets still to capture; < 0 = no limit */
 	struct esp_dp_capture_conf conf;	/* stable while armed */
-	int trace_dynoff;		/* mbuf dynamic field: index + 1 in the burst's pend[] */
+	int trace_dynoff;		/* mbuf dynamic field: burst tag and index + 1 in pend[] */
 } __rte_cache_aligned;
 extern struct dp_capture_ctl dp_cap;
 

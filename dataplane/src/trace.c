@@ -15,15 +15,18 @@
 
 static uint64_t trace_base_dropped;
 
-static inline uint8_t *slot_of(struct rte_mbuf *m)
+/* The mbuf field: the burst's tag in the high 24 bits, index + 1 in pend[] in the low 8. An
+ * mbuf a stage allocates inside the burst (a fragment, say) carries whatever an earlier
+ * use left there; the tag, new for every traced burst, keeps it from passing for a traced one. */
+static inline uint32_t *slot_of(struct rte_mbuf *m)
 {
-	return RTE_MBUF_DYNFIELD(m, dp_cap.trace_dynoff, uint8_t *);
+	return RTE_MBUF_DYNFIELD(m, dp_cap.trace_dynoff, uint32_t *);
 }
 
 static inline struct trace_pending *pending(struct worker *w, struct rte_mbuf *m)
 {
-	uint8_t k = *slot_of(m);
-	return k && k <= w->tap->npend ? &w->tap->pend[k - 1] : NULL;
+	uint32_t v = *slot_of(m), k = v & 0xff;
+	return v >> 8 == w->tap->tag && k && k <= w->tap->npend ? &w->tap->pend[k - 1] : NULL;
 }
 
 /* {packet, with its Ethernet header or not} => 4 or 6 with the SPD key filled, 0 if not IP */
@@ -82,8 +85,9 @@ bool trace_claim(struct worker *w, uint16_t port, struct rte_mbuf **pkts, uint16
 							memory_order_acquire, memory_order_relaxed));
 	uint64_t ts = now_ns();
 	uint8_t role = dp.ports[port].role;
+	t->tag = (t->tag + 1) & 0xffffff;
 	for (uint16_t i = 0; i < n; i++)
-		*slot_of(pkts[i]) = (uint8_t)(i < take ? i + 1 : 0);
+		*slot_of(pkts[i]) = t->tag << 8 | (i < take ? i + 1u : 0u);
 	for (uint16_t i = 0; i < take; i++) {
 		struct trace_pending *p = &t->pend[i];
 		struct esp_dp_trace_rec *r = &p->rec;
@@ -186,7 +190,8 @@ void trace_flush(struct worker *w)
 
 int esp_dp_trace_start(uint32_t n)
 {
-	static const struct rte_mbuf_dynfield field = { .name = "esplane_dp_trace", .size = 1, .align = 1 };
+	static const struct rte_mbuf_dynfield field = { .name = "esplane_dp_trace", .size = sizeof(uint32_t),
+							 .align = __alignof__(uint32_t) };
 	dp_clear_error();
 	pthread_mutex_lock(&dp.lock);
 	int rc = tap_alloc();
