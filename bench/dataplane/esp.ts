@@ -7,9 +7,9 @@
 //
 // SPD (rte_acl) and route (rte_lpm) lookups are on. The inbound SA has its replay window off:
 // infinite_rx replays the same ESP packets, which a window would (rightly) drop.
-// Usage: node --import tsx bench/dataplane/esp.ts [--seconds N] [--repeat N] [--out FILE.json]
+// Usage: node --import tsx bench/dataplane/esp.ts [--seconds N] [--repeat N] [--sizes 64,1420,...] [--out FILE.json]
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EAL, decryptConfig, encryptConfig, frame, opt, pcap, runner, sh } from './esp-setup.js';
@@ -31,10 +31,15 @@ const loads: Load[] = [
 	{ name: '1420', sizes: [1420], cryptoPerf: ['--buffer-sz', '1420'] },
 	{ name: 'IMIX', sizes: [64, 576, 64, 64, 1500, 576, 64, 64, 576, 64, 576, 64], cryptoPerf: ['--buffer-sz', '64,576,1500', '--imix', '7,4,1'] },
 ];
+const only = opt('--sizes', '').split(',').filter(Boolean);
+const chosen = loads.filter(l => only.length === 0 || only.includes(l.name));
 
-function dataplaneRate(config: string, vdevs: string[]): number {
+/** {config, vdevs} => packets/s over wall time, and per second of the CPU time the worker got
+ * (the runner's cpu_cores): what the code costs even while other processes take the core away */
+function dataplaneRate(config: string, vdevs: string[]): { pps: number; perCpu: number } {
 	const out = sh(runner, ['--config', config, '--bench-ms', String(seconds * 1000), '--', ...EAL, ...vdevs.flatMap(v => ['--vdev', v])]);
-	return (JSON.parse(out.trim().split('\n').pop()!) as { tx_pps: number }).tx_pps;
+	const r = JSON.parse(out.trim().split('\n').pop()!) as { tx_pps: number; cpu_cores: number };
+	return { pps: r.tx_pps, perCpu: r.cpu_cores > 0 ? r.tx_pps / r.cpu_cores : 0 };
 }
 
 /** {op, sizes} => crypto-only ops/s and the TSC rate (ops/s x its cycles per op) */
@@ -50,13 +55,15 @@ function cryptoPerfRate(op: 'encrypt' | 'decrypt', sizeArgs: string[]): { ops: n
 	return { ops, hz: ops * (best[9] ?? 0) };
 }
 
+// the machine is shared: the 1-minute load average before and after says how much
+const loadStart = loadavg()[0]!;
 const dir = mkdtempSync(join(tmpdir(), 'espdp-bench-'));
 const results: Record<string, unknown>[] = [];
 try {
 	writeFileSync(join(dir, 'enc.json'), JSON.stringify(encryptConfig));
 	writeFileSync(join(dir, 'dec.json'), JSON.stringify(decryptConfig));
 	writeFileSync(join(dir, 'empty.pcap'), pcap([]));
-	for (const load of loads) {
+	for (const load of chosen) {
 		const frames = Array.from({ length: 256 }, (_, i) => frame(load.sizes[i % load.sizes.length]!, i));
 		const avgBytes = frames.reduce((s, f) => s + f.length - 14, 0) / frames.length;
 		const clear = join(dir, `clear-${load.name}.pcap`);
@@ -67,12 +74,15 @@ try {
 			'--vdev', `net_pcap0,rx_pcap=${join(dir, 'empty.pcap')},tx_pcap=${esp}`, '--vdev', `net_pcap1,rx_pcap=${clear}`]);
 		for (const op of ['encrypt', 'decrypt'] as const) {
 			let pps = 0;
+			let perCpu = 0;
 			let crypto = 0;
 			let hz = 0;
 			for (let k = 0; k < repeat; k++) {
-				pps = Math.max(pps, op === 'encrypt'
+				const d = op === 'encrypt'
 					? dataplaneRate(join(dir, 'enc.json'), ['net_null0,no-rx=1', `net_pcap1,rx_pcap=${clear},infinite_rx=1`])
-					: dataplaneRate(join(dir, 'dec.json'), [`net_pcap0,rx_pcap=${esp},infinite_rx=1`, 'net_null1,no-rx=1']));
+					: dataplaneRate(join(dir, 'dec.json'), [`net_pcap0,rx_pcap=${esp},infinite_rx=1`, 'net_null1,no-rx=1']);
+				pps = Math.max(pps, d.pps);
+				perCpu = Math.max(perCpu, d.perCpu);
 				const c = cryptoPerfRate(op, load.cryptoPerf);
 				if (c.ops > crypto) {
 					crypto = c.ops;
@@ -82,7 +92,7 @@ try {
 			// where the cycles go: all of the worker's per packet, of which crypto alone
 			const cycles = hz / pps;
 			const cryptoCycles = hz / crypto;
-			results.push({ size: load.name, op, mpps: pps / 1e6, gbps: (pps * avgBytes * 8) / 1e9, cryptoMops: crypto / 1e6,
+			results.push({ size: load.name, op, mpps: pps / 1e6, mppsPerWorkerCpu: perCpu / 1e6, gbps: (pps * avgBytes * 8) / 1e9, cryptoMops: crypto / 1e6,
 				ratio: pps / crypto, cyclesPerPacket: cycles, cryptoCyclesPerOp: cryptoCycles, otherCyclesPerPacket: cycles - cryptoCycles });
 		}
 	}
@@ -91,11 +101,13 @@ try {
 }
 
 const pad = (s: string, n: number) => s.padStart(n);
-console.log(`${pad('inner', 6)} ${pad('op', 8)} ${pad('Mpps', 7)} ${pad('Gbps', 7)} ${pad('crypto Mops', 12)} ${pad('ratio', 6)} ${pad('cyc/pkt', 8)} ${pad('crypto', 7)} ${pad('other', 7)}`);
+console.log(`${pad('inner', 6)} ${pad('op', 8)} ${pad('Mpps', 7)} ${pad('Mpps/cpu', 8)} ${pad('Gbps', 7)} ${pad('crypto Mops', 12)} ${pad('ratio', 6)} ${pad('cyc/pkt', 8)} ${pad('crypto', 7)} ${pad('other', 7)}`);
 for (const r of results) {
 	const n = (v: unknown, d: number) => (v as number).toFixed(d);
-	console.log(`${pad(String(r['size']), 6)} ${pad(String(r['op']), 8)} ${pad(n(r['mpps'], 3), 7)} ${pad(n(r['gbps'], 2), 7)} ${pad(n(r['cryptoMops'], 3), 12)} ${pad(n(r['ratio'], 2), 6)} ${pad(n(r['cyclesPerPacket'], 0), 8)} ${pad(n(r['cryptoCyclesPerOp'], 0), 7)} ${pad(n(r['otherCyclesPerPacket'], 0), 7)}`);
+	console.log(`${pad(String(r['size']), 6)} ${pad(String(r['op']), 8)} ${pad(n(r['mpps'], 3), 7)} ${pad(n(r['mppsPerWorkerCpu'], 3), 8)} ${pad(n(r['gbps'], 2), 7)} ${pad(n(r['cryptoMops'], 3), 12)} ${pad(n(r['ratio'], 2), 6)} ${pad(n(r['cyclesPerPacket'], 0), 8)} ${pad(n(r['cryptoCyclesPerOp'], 0), 7)} ${pad(n(r['otherCyclesPerPacket'], 0), 7)}`);
 }
+const load = { start: loadStart, end: loadavg()[0]! };
+console.log(`load average (1 min) ${load.start.toFixed(2)} at start, ${load.end.toFixed(2)} at end`);
 mkdirSync(dirname(outFile), { recursive: true });
-writeFileSync(outFile, JSON.stringify({ algorithm: 'rfc4106(gcm(aes)) 128', worker_cores: 1, seconds, repeat, results }, null, 2));
+writeFileSync(outFile, JSON.stringify({ algorithm: 'rfc4106(gcm(aes)) 128', worker_cores: 1, seconds, repeat, load, results }, null, 2));
 console.log(`written ${outFile}`);
