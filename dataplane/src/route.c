@@ -150,30 +150,27 @@ out:
 	return rc;
 }
 
-/* {L3 packet} => 0 with the Ethernet header written and *port set, or a drop reason + 1 */
-static inline uint8_t route_one(const struct fib *f, struct rte_mbuf *m, uint16_t *port)
+/* Where one destination goes: the port and the whole Ethernet header to put in front. */
+struct hop {
+	uint16_t port;
+	struct rte_ether_hdr eth;
+};
+
+/* {family, destination address} => 0 and *hop, or a drop reason + 1 */
+static inline uint8_t resolve(const struct fib *f, uint8_t family, const uint8_t *dst, struct hop *hop)
 {
-	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint32_t nh;
-	uint8_t family;
-	const uint8_t *dst;
-	if ((p[0] >> 4) == 4) {
-		const struct rte_ipv4_hdr *ip = (const void *)p;
-		family = 4;
-		dst = (const uint8_t *)&ip->dst_addr;
-		if (!f)
-			return ESP_DP_DROP_no_route + 1;
-		if (rte_lpm_lookup(f->table->lpm4, rte_be_to_cpu_32(ip->dst_addr), &nh) != 0) {
+	if (!f)
+		return ESP_DP_DROP_no_route + 1;
+	if (family == 4) {
+		uint32_t a;
+		memcpy(&a, dst, 4);
+		if (rte_lpm_lookup(f->table->lpm4, rte_be_to_cpu_32(a), &nh) != 0) {
 			if (f->table->default_route[0] < 0)
 				return ESP_DP_DROP_no_route + 1;
 			nh = (uint32_t)f->table->default_route[0];
 		}
 	} else {
-		const struct rte_ipv6_hdr *ip = (const void *)p;
-		family = 6;
-		dst = ip->dst_addr;
-		if (!f)
-			return ESP_DP_DROP_no_route + 1;
 		if (!f->table->lpm6 || rte_lpm6_lookup(f->table->lpm6, dst, &nh) != 0) {
 			if (f->table->default_route[1] < 0)
 				return ESP_DP_DROP_no_route + 1;
@@ -194,35 +191,46 @@ static inline uint8_t route_one(const struct fib *f, struct rte_mbuf *m, uint16_
 		}
 		mac = nb->mac;
 	}
-	struct rte_ether_hdr *eth = (void *)rte_pktmbuf_prepend(m, DP_ETH_LEN);
-	if (!eth)
-		return ESP_DP_DROP_no_room + 1;
-	memcpy(&eth->dst_addr, mac, 6);
-	eth->src_addr = dp.ports[r->port_id].mac;
-	eth->ether_type = rte_cpu_to_be_16(family == 4 ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
-	*port = r->port_id;
+	memcpy(&hop->eth.dst_addr, mac, 6);
+	hop->eth.src_addr = dp.ports[r->port_id].mac;
+	hop->eth.ether_type = rte_cpu_to_be_16(family == 4 ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
+	hop->port = r->port_id;
 	return 0;
 }
 
+/* Consecutive packets to one destination (every packet of an outbound SA goes to its peer)
+ * share one lookup: the last destination's hop is kept for the rest of the burst. */
 void route_and_send(struct worker *w, const struct fib *f, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct rte_mbuf *q[DP_MAX_PORTS][DP_BURST];	/* n <= DP_BURST */
 	uint16_t qn[DP_MAX_PORTS] = { 0 };
+	uint64_t qbytes[DP_MAX_PORTS] = { 0 };
+	struct hop hop;
+	uint8_t last_family = 0, last_st = 0, last_dst[16];
 	for (uint16_t i = 0; i < n; i++) {
-		uint16_t port = 0;
-		uint8_t st = route_one(f, pkts[i], &port);
-		if (st) {
-			dp_drop(w, NULL, pkts[i], st - 1u);
+		struct rte_mbuf *m = pkts[i];
+		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+		uint8_t family = (p[0] >> 4) == 4 ? 4 : 6;
+		const uint8_t *dst = family == 4 ? p + offsetof(struct rte_ipv4_hdr, dst_addr)
+						 : p + offsetof(struct rte_ipv6_hdr, dst_addr);
+		if (family != last_family || !dp_addr_eq(dst, last_dst, family)) {
+			last_st = resolve(f, family, dst, &hop);
+			last_family = family;
+			memcpy(last_dst, dst, family == 4 ? 4 : 16);
+		}
+		struct rte_ether_hdr *eth = last_st ? NULL : (void *)rte_pktmbuf_prepend(m, DP_ETH_LEN);
+		if (!eth) {
+			dp_drop(w, NULL, m, last_st ? last_st - 1u : ESP_DP_DROP_no_room);
 			continue;
 		}
-		q[port][qn[port]++] = pkts[i];
+		memcpy(eth, &hop.eth, DP_ETH_LEN);
+		q[hop.port][qn[hop.port]++] = m;
+		qbytes[hop.port] += rte_pktmbuf_pkt_len(m);
 	}
 	for (uint16_t port = 0; port < DP_MAX_PORTS; port++) {
 		if (!qn[port])
 			continue;
-		uint64_t bytes = 0;
-		for (uint16_t k = 0; k < qn[port]; k++)
-			bytes += rte_pktmbuf_pkt_len(q[port][k]);
+		uint64_t bytes = qbytes[port];
 		tap_tx(w, port, q[port], qn[port]);
 		uint16_t sent = port_tx_burst(w, port, q[port], qn[port]);
 		for (uint16_t k = sent; k < qn[port]; k++) {
