@@ -102,7 +102,7 @@ export class TwoSites {
 	 * addresses, then gives the kernel the route to gw-b through the NAT router (charon's IKE
 	 * goes the kernel's way; the dataplane mirrors the kernel's routes).
 	 */
-	async waitExceptionPath(timeoutMs = 30_000): Promise<void> {
+	async waitExceptionPath(timeoutMs = 90_000): Promise<void> {
 		const deadline = Date.now() + timeoutMs;
 		const wan = this.o.nat ? '198.51.100.2' : '192.0.2.1';
 		for (;;) {

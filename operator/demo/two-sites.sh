@@ -109,6 +109,14 @@ EOB
 			ip netns exec "$p-ga" tc qdisc add dev "$p-$i" ingress
 			ip netns exec "$p-ga" tc filter add dev "$p-$i" ingress matchall action drop
 		done
+		# A veth leaves TCP/UDP checksums to "hardware" and af_packet hands such frames to the
+		# dataplane unfinished: the kernel behind the TAP (charon's IKE) or the far end of the
+		# tunnel would drop them as corrupt. Everything that sends towards ga0/ga1 finishes its
+		# checksums itself, as a real NIC would have.
+		ip netns exec "$p-ha" ethtool -K "$p-ha0" tx off > /dev/null
+		ip netns exec "$p-gb" ethtool -K "$p-gb0" tx off > /dev/null
+		ip netns exec "$p-wan" ethtool -K "$p-wa0" tx off > /dev/null
+		ip netns exec "$p-wan" ethtool -K "$p-wb0" tx off > /dev/null
 	fi
 	ip netns exec "$p-ga" sysctl -qw net.ipv4.ip_forward=1
 	return 0
