@@ -20,7 +20,7 @@
 extern "C" {
 #endif
 
-#define ESPLANE_DP_ABI_VERSION 3
+#define ESPLANE_DP_ABI_VERSION 4
 
 enum esp_dp_drop {
 #define ESP_DP_DROP_ENUM(name, desc) ESP_DP_DROP_##name,
@@ -67,7 +67,9 @@ struct esp_dp_sa {
 	uint32_t aead_key_len;
 	uint32_t enc_key_len;
 	uint32_t auth_key_len;
-	uint32_t pad1;
+	uint16_t mss_clamp;		/* TCP SYNs crossing this SA get their MSS option lowered to
+					 * at most this; 0 = off (ABI 4; was padding) */
+	uint16_t pad1;
 	uint8_t aead_key[ESP_DP_KEY_MAX];
 	uint8_t enc_key[ESP_DP_KEY_MAX];
 	uint8_t auth_key[ESP_DP_KEY_MAX];
@@ -81,6 +83,7 @@ _Static_assert(sizeof(struct esp_dp_sa) == 456, "esp_dp_sa layout");
 _Static_assert(offsetof(struct esp_dp_sa, dst) == 28, "esp_dp_sa.dst offset");
 _Static_assert(offsetof(struct esp_dp_sa, aead) == 64, "esp_dp_sa.aead offset");
 _Static_assert(offsetof(struct esp_dp_sa, seq) == 416, "esp_dp_sa.seq offset");
+_Static_assert(offsetof(struct esp_dp_sa, mss_clamp) == 220, "esp_dp_sa.mss_clamp offset");
 
 /* A policy (SPD entry). Lower priority value wins, as in XFRM. */
 struct esp_dp_policy {
@@ -188,6 +191,13 @@ int esp_dp_port_exception(uint16_t port_id, const char *ifname);
  * since the last call, each once (a small bounded set; overflow is forgotten, the next packet
  * reports it again). The agent asks the kernel to resolve them on the port's exception TAP. */
 int esp_dp_unresolved(struct esp_dp_nexthop *out, uint32_t cap);
+
+/* {port_id, mtu} => the largest IP packet the port may send (576..9216; 1500 until set). On a
+ * wan port it bounds the ESP packets: a larger inner packet is fragmented before encryption
+ * (IPv4 without DF) or dropped as too_big with an ICMP "fragmentation needed" / ICMPv6
+ * "packet too big" to its sender. Any time, also while running (the agent mirrors the kernel
+ * link MTU). -ENODEV when the port was not added. */
+int esp_dp_port_set_mtu(uint16_t port_id, uint32_t mtu);
 
 /* {sa} => installed, or replaces the SA with the same (spi, dir, dst) keeping its counters
  * and sequence state. -EINVAL for invalid input (see esp_dp_last_error). */

@@ -29,6 +29,8 @@
 	X(no_neighbor,      "no neighbour (MAC) for the next hop") \
 	X(no_room,          "packet does not fit the buffer (multi-segment or no head/tailroom)") \
 	X(crypto_failed,    "crypto device reported an error other than ICV mismatch") \
-	X(tx_full,          "transmit queue full")
+	X(tx_full,          "transmit queue full") \
+	X(too_big,          "ESP form larger than the wan MTU and not fragmentable (IPv4 DF or IPv6); ICMP too-big sent back") \
+	X(too_big_icmp_limited, "as too_big, but the ICMP error to the sender was suppressed by the rate limit")
 
 #endif

@@ -18,6 +18,7 @@ struct config {
 	struct esp_dp_policy *pols;
 	struct esp_dp_route *routes;
 	struct esp_dp_neighbor *neigh;
+	uint32_t *port_mtu;	/* per ports[] entry; esp_dp_port has no room for it (ABI) */
 	uint32_t nports, nsas, npols, nroutes, nneigh;
 };
 
@@ -27,6 +28,7 @@ static void config_free(struct config *c)
 		explicit_bzero(c->sas, c->nsas * sizeof(*c->sas));
 	free(c->ports);
 	free(c->exception);
+	free(c->port_mtu);
 	free(c->sas);
 	free(c->pols);
 	free(c->routes);
@@ -203,7 +205,8 @@ static int parse_alg(json_t *o, const char *where, const char *field, const char
 static int parse_sa(json_t *o, uint32_t i, struct esp_dp_sa *sa)
 {
 	static const char *const known[] = { "spi", "dir", "mode", "src", "dst", "aead", "enc", "auth",
-					     "replayWindow", "esn", "encap", "lifetime", "seq", "reqid", NULL };
+					     "replayWindow", "esn", "encap", "lifetime", "seq", "reqid",
+					     "mssClamp", NULL };
 	char w[32];
 	const char *s;
 	uint64_t v;
@@ -273,6 +276,10 @@ static int parse_sa(json_t *o, uint32_t i, struct esp_dp_sa *sa)
 	if ((rc = get_uint(o, w, "reqid", UINT32_MAX, false, &v)))
 		return rc;
 	sa->reqid = (uint32_t)v;
+	v = 0;
+	if ((rc = get_uint(o, w, "mssClamp", UINT16_MAX, false, &v)))
+		return rc;
+	sa->mss_clamp = (uint16_t)v;
 	if ((rc = sa_validate(sa))) {
 		char msg[256];
 		snprintf(msg, sizeof(msg), "%s", dp_error());
@@ -422,11 +429,12 @@ static int parse_config(const char *path, struct config *c)
 		goto out;
 	c->ports = calloc(json_array_size(ports) + 1, sizeof(*c->ports));
 	c->exception = calloc(json_array_size(ports) + 1, sizeof(*c->exception));
+	c->port_mtu = calloc(json_array_size(ports) + 1, sizeof(*c->port_mtu));
 	c->sas = calloc(json_array_size(sas) + 1, sizeof(*c->sas));
 	c->pols = calloc(json_array_size(pols) + 1, sizeof(*c->pols));
 	c->routes = calloc(json_array_size(routes) + 1, sizeof(*c->routes));
 	c->neigh = calloc(json_array_size(neigh) + 1, sizeof(*c->neigh));
-	if (!c->ports || !c->exception || !c->sas || !c->pols || !c->routes || !c->neigh) {
+	if (!c->ports || !c->exception || !c->port_mtu || !c->sas || !c->pols || !c->routes || !c->neigh) {
 		rc = dp_fail(ENOMEM, "out of memory");
 		goto out;
 	}
@@ -436,7 +444,7 @@ static int parse_config(const char *path, struct config *c)
 		uint64_t id;
 		struct esp_dp_port *p = &c->ports[c->nports];
 		snprintf(w, sizeof(w), "ports[%zu]", i);
-		if ((rc = only_fields(o, w, (const char *[]){ "name", "port", "role", "addresses", "exception", NULL })) ||
+		if ((rc = only_fields(o, w, (const char *[]){ "name", "port", "role", "addresses", "exception", "mtu", NULL })) ||
 		    (rc = parse_exception(o, w, c->exception[c->nports])) || (rc = get_str(o, w, "name", true, &s)))
 			goto out;
 		if (strlen(s) == 0 || strlen(s) >= sizeof(p->name)) {
@@ -447,6 +455,14 @@ static int parse_config(const char *path, struct config *c)
 		if ((rc = get_uint(o, w, "port", DP_MAX_PORTS - 1, true, &id)) || (rc = get_str(o, w, "role", true, &s)))
 			goto out;
 		p->port_id = (uint16_t)id;
+		uint64_t mtu = DP_MTU_DEFAULT;
+		if ((rc = get_uint(o, w, "mtu", DP_MTU_MAX, false, &mtu)))
+			goto out;
+		if (mtu < DP_MTU_MIN) {
+			rc = dp_fail(EINVAL, "%s.mtu: %lu, must be %u..%u", w, (unsigned long)mtu, DP_MTU_MIN, DP_MTU_MAX);
+			goto out;
+		}
+		c->port_mtu[c->nports] = (uint32_t)mtu;
 		if (strcmp(s, "wan") == 0 || strcmp(s, "lan") == 0) {
 			p->role = s[0] == 'w' ? ESP_DP_ROLE_WAN : ESP_DP_ROLE_LAN;
 		} else {
@@ -608,6 +624,8 @@ int esp_dp_config_apply(const char *path)
 		return rc;
 	for (uint32_t i = 0; i < c.nports && rc == 0; i++) {
 		rc = esp_dp_port_add(&c.ports[i]);
+		if (rc == 0)
+			rc = esp_dp_port_set_mtu(c.ports[i].port_id, c.port_mtu[i]);
 		if (rc == 0 && c.exception[i][0])
 			rc = esp_dp_port_exception(c.ports[i].port_id, c.exception[i]);
 	}

@@ -186,6 +186,7 @@ int esp_dp_port_add(const struct esp_dp_port *p)
 	dpp->naddr = p->naddr;
 	memcpy(dpp->addr, p->addr, sizeof(dpp->addr));
 	snprintf(dpp->name, sizeof(dpp->name), "%.*s", (int)sizeof(p->name), p->name);
+	mtu_port_added(p);
 out:
 	pthread_mutex_unlock(&dp.lock);
 	return rc;

@@ -363,6 +363,51 @@ void exc_close(struct dp_port *p);
 /* ---- unresolved.c: next hops without a MAC, for the agent to resolve ---- */
 void unresolved_note(uint8_t family, const uint8_t *ip, uint16_t port);
 
+/* ---- MTU: mtu.c, fragment.c, icmp_error.c, mss_clamp.c ---- */
+#define DP_MTU_DEFAULT	1500
+#define DP_MTU_MIN	576	/* the smallest datagram every IPv4 host must accept */
+#define DP_MTU_MAX	9216
+#define DP_MSS_MIN	88	/* Linux's TCP_MIN_MSS */
+/* The smallest MTU of any wan port: runs of packets that fit it skip the per-SA route lookup. */
+extern _Atomic uint16_t mtu_floor;
+/* {esp_dp_port just added} => its MTU (default) and own addresses recorded */
+void mtu_port_added(const struct esp_dp_port *p);
+/* {port} => the source address for ICMP errors sent out of it, or NULL if it has none */
+const uint8_t *mtu_port_addr(uint16_t port, uint8_t family);
+
+/* {sa, mtu} => the largest inner packet whose ESP form (outer IP, UDP, SPI|seq, IV, padding
+ * to the block, pad length, next header, ICV) is at most mtu bytes; 0 if none fits */
+static inline uint32_t sa_inner_max(const struct sa *sa, uint32_t mtu)
+{
+	uint32_t fixed = sa->hdr_len + sa->icv_len;
+	uint32_t room = mtu > fixed ? (mtu - fixed) & ~(uint32_t)(sa->block - 1u) : 0;
+	return room > 2 ? room - 2 : 0;
+}
+/* {outbound sa, its run pkts[n]} => true when a packet may not fit the smallest wan MTU */
+static inline bool mtu_run_may_exceed(const struct sa *sa, struct rte_mbuf *const *pkts, uint16_t n)
+{
+	uint32_t max = sa_inner_max(sa, atomic_load_explicit(&mtu_floor, memory_order_relaxed));
+	for (uint16_t i = 0; i < n; i++)
+		if (rte_pktmbuf_pkt_len(pkts[i]) > max)
+			return true;
+	return false;
+}
+/* {outbound sa, its run pkts[n] (inner L3), out[nout] of the burst} => the new nout: packets
+ * that fit are encrypted as usual, IPv4 without DF is fragmented first, the rest dropped as
+ * too_big with an ICMP error. out is sent early (route_and_send) when it fills, keeping order. */
+uint16_t mtu_outbound_run(struct worker *w, struct sa *sa, struct rte_mbuf **pkts, uint16_t n,
+			  struct rte_mbuf **out, uint16_t nout);
+/* {IPv4 packet, largest fragment} => fragments in out[] (new single-segment mbufs, the original
+ * untouched), their number, or -errno (-EMSGSIZE when more than cap would be needed) */
+int ipv4_fragment(const struct rte_mbuf *m, uint32_t max, struct rte_mbuf **out, uint16_t cap);
+/* {packet dropped as too big (Ethernet header still in its headroom), mtu to report} =>
+ * ESP_DP_DROP_too_big, or _too_big_icmp_limited when the rate limit suppressed the error */
+unsigned icmp_too_big(struct worker *w, const struct rte_mbuf *m, uint32_t mtu);
+/* {mss, L3 packets} => the MSS option of TCP SYNs lowered to mss, checksum updated */
+void mss_clamp_burst(uint16_t mss, struct rte_mbuf **pkts, uint16_t n);
+/* route.c: {fib, family, destination} => the port the route leads out of, or -1 */
+int route_port(const struct fib *f, uint8_t family, const uint8_t *dst);
+
 int worker_main(void *arg);
 void dp_process_burst(uint8_t role, struct rte_mbuf **pkts, uint16_t n);
 

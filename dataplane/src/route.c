@@ -150,6 +150,30 @@ out:
 	return rc;
 }
 
+/* {fib, family, destination} => index of the route to it (longest prefix, else /0), or -1 */
+static inline int32_t route_find(const struct fib *f, uint8_t family, const uint8_t *dst)
+{
+	uint32_t nh;
+	if (!f)
+		return -1;
+	if (family == 4) {
+		uint32_t a;
+		memcpy(&a, dst, 4);
+		if (rte_lpm_lookup(f->table->lpm4, rte_be_to_cpu_32(a), &nh) == 0)
+			return (int32_t)nh;
+		return f->table->default_route[0];
+	}
+	if (f->table->lpm6 && rte_lpm6_lookup(f->table->lpm6, dst, &nh) == 0)
+		return (int32_t)nh;
+	return f->table->default_route[1];
+}
+
+int route_port(const struct fib *f, uint8_t family, const uint8_t *dst)
+{
+	int32_t r = route_find(f, family, dst);
+	return r < 0 ? -1 : f->table->routes[r].port_id;
+}
+
 /* Where one destination goes: the port and the whole Ethernet header to put in front. */
 struct hop {
 	uint16_t port;
@@ -159,24 +183,10 @@ struct hop {
 /* {family, destination address} => 0 and *hop, or a drop reason + 1 */
 static inline uint8_t resolve(const struct fib *f, uint8_t family, const uint8_t *dst, struct hop *hop)
 {
-	uint32_t nh;
-	if (!f)
+	int32_t found = route_find(f, family, dst);
+	if (found < 0)
 		return ESP_DP_DROP_no_route + 1;
-	if (family == 4) {
-		uint32_t a;
-		memcpy(&a, dst, 4);
-		if (rte_lpm_lookup(f->table->lpm4, rte_be_to_cpu_32(a), &nh) != 0) {
-			if (f->table->default_route[0] < 0)
-				return ESP_DP_DROP_no_route + 1;
-			nh = (uint32_t)f->table->default_route[0];
-		}
-	} else {
-		if (!f->table->lpm6 || rte_lpm6_lookup(f->table->lpm6, dst, &nh) != 0) {
-			if (f->table->default_route[1] < 0)
-				return ESP_DP_DROP_no_route + 1;
-			nh = (uint32_t)f->table->default_route[1];
-		}
-	}
+	uint32_t nh = (uint32_t)found;
 	const struct esp_dp_route *r = &f->table->routes[nh];
 	const uint8_t *mac;
 	if (f->nh[nh].resolved) {

@@ -34,6 +34,9 @@ int sa_validate(const struct esp_dp_sa *c)
 		return dp_fail(EINVAL, "encap.type: unknown");
 	if (c->encap && (c->encap_sport == 0 || c->encap_dport == 0))
 		return dp_fail(EINVAL, "encap: sport and dport must be non-zero");
+	if (c->mss_clamp && (c->mss_clamp < DP_MSS_MIN || c->mss_clamp > DP_MTU_MAX - 40))
+		return dp_fail(EINVAL, "mssClamp: %u, must be 0 (off) or %u..%u", c->mss_clamp, DP_MSS_MIN,
+			       DP_MTU_MAX - 40);
 	if (c->aead[0]) {
 		const struct alg *a = alg_find(c->aead, ALG_AEAD);
 		if (!a)

@@ -29,13 +29,23 @@ static uint16_t run_sas(struct worker *w, const struct spd *spd_in, struct rte_m
 			continue;
 		}
 		uint16_t cnt = j - i;
+		uint16_t mss = sa->conf.mss_clamp;
+		if (sa->dir == ESP_DP_DIR_OUT && mss)
+			mss_clamp_burst(mss, pkts + i, cnt);
 		tap_sa(w, sa, pkts + i, cnt);
+		if (sa->dir == ESP_DP_DIR_OUT && mtu_run_may_exceed(sa, pkts + i, cnt)) {
+			nout = mtu_outbound_run(w, sa, pkts + i, cnt, out, nout);	/* fragments, ICMP */
+			i = j;
+			continue;
+		}
 		uint16_t good = sa->process(sa, w, pkts + i, cnt, reason + i);
 		drop_behind(w, sa, pkts + i, reason + i, good, cnt);
 		if (sa->dir == ESP_DP_DIR_IN) {
 			uint16_t ok = esp_inbound_policy_check(sa, spd_in, pkts + i, good, reason + i);
 			drop_behind(w, sa, pkts + i, reason + i, ok, good);
 			good = ok;
+			if (mss)
+				mss_clamp_burst(mss, pkts + i, good);
 			capture_point(w, ESP_DP_CAP_AFTER_DECRYPT, ESP_DP_ANY_PORT, sa, pkts + i, good);
 		}
 		for (uint16_t k = 0; k < good; k++)

@@ -7,7 +7,7 @@ import { DataplaneError } from './error.js';
 import { openLibrary } from './library.js';
 
 /** ESPLANE_DP_ABI_VERSION of the header these declarations follow */
-export const ABI_VERSION = 3;
+export const ABI_VERSION = 4;
 export const ALG_NAME_LEN = 48;
 export const KEY_MAX = 64;
 export const PROTO_ANY = 0xffff;
@@ -38,7 +38,8 @@ export const Sa = koffi.struct('esp_dp_sa', {
 	aead_key_len: 'uint32_t',
 	enc_key_len: 'uint32_t',
 	auth_key_len: 'uint32_t',
-	pad1: 'uint32_t',
+	mss_clamp: 'uint16_t',
+	pad1: 'uint16_t',
 	aead_key: koffi.array('uint8_t', KEY_MAX),
 	enc_key: koffi.array('uint8_t', KEY_MAX),
 	auth_key: koffi.array('uint8_t', KEY_MAX),
@@ -126,6 +127,7 @@ export interface Native {
 	portAdd: (port: Buffer) => number;
 	portException: (portId: number, ifname: string) => number;
 	unresolved: (out: Buffer, cap: number) => number;
+	portSetMtu: (port: number, mtu: number) => number;
 	saPut: (sa: Buffer) => number;
 	saDel: (spi: number, dir: number, dst: Buffer) => number;
 	spdReplace: (dir: number, policies: Buffer | null, n: number) => number;
@@ -171,6 +173,7 @@ export function nativeApi(): Native {
 		portAdd: lib.func('int esp_dp_port_add(const void *)') as Native['portAdd'],
 		portException: lib.func('int esp_dp_port_exception(uint16_t, const char *)') as Native['portException'],
 		unresolved: lib.func('int esp_dp_unresolved(void *, uint32_t)') as Native['unresolved'],
+		portSetMtu: lib.func('int esp_dp_port_set_mtu(uint16_t, uint32_t)') as Native['portSetMtu'],
 		saPut: lib.func('int esp_dp_sa_put(const void *)') as Native['saPut'],
 		saDel: lib.func('int esp_dp_sa_del(uint32_t, uint8_t, const void *)') as Native['saDel'],
 		spdReplace: lib.func('int esp_dp_spd_replace(uint8_t, const void *, uint32_t)') as Native['spdReplace'],

@@ -86,6 +86,15 @@ export class KoffiDataplane implements DataplaneControl, ForwardingControl {
 		check(nativeApi().portAdd(buf));
 		this.ports.set(port.name, port.port);
 		if (port.exception !== undefined) check(nativeApi().portException(port.port, port.exception));
+		if (port.mtu !== undefined) this.setPortMtu(port.name, port.mtu);
+	}
+
+	/** {port name, mtu} => the port's MTU (576..9216), e.g. the kernel link MTU of its interface;
+	 * also while running */
+	setPortMtu(name: string, mtu: number): void {
+		const id = this.ports.get(name);
+		if (id === undefined) throw new DataplaneError(-19, `ports: no port named "${name}"`);
+		check(nativeApi().portSetMtu(id, mtu));
 	}
 
 	/** {} => the next hops packets were dropped for since the last call, each once */

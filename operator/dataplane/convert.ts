@@ -110,6 +110,7 @@ export function saToC(sa: DpSa): Record<string, unknown> {
 		aead_key_len: aeadKey.length,
 		enc_key_len: encKey.length,
 		auth_key_len: authKey.length,
+		mss_clamp: sa.mssClamp ?? 0,
 		pad1: 0,
 		aead_key: padKey(aeadKey),
 		enc_key: padKey(encKey),

@@ -61,6 +61,8 @@ export interface DpSa {
 	seq?: bigint | number;
 	/** XFRM reqid, used to match policies' templates to SAs */
 	reqid?: number;
+	/** TCP SYNs crossing the SA (both directions) get their MSS option lowered to this; 0 = off */
+	mssClamp?: number;
 }
 
 export type PolicyAction = 'protect' | 'bypass' | 'discard';
@@ -88,6 +90,8 @@ export interface DpPort {
 	addresses?: string[];
 	/** the exception TAP's interface name (e.g. "esp-wan0"): the kernel's side of this wire */
 	exception?: string;
+	/** the largest IP packet the port sends (default 1500); on wan it bounds the ESP packets */
+	mtu?: number;
 }
 
 export interface DpRoute {

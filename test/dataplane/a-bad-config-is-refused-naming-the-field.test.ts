@@ -41,6 +41,8 @@ const cases: [string, (c: Config) => void, RegExp][] = [
 	['a reserved SPI', c => { c.sas[1]!.spi = '0xff'; c.policies[1]!.spi = '0xff'; }, /sas\[1\]\.spi: 0xff is reserved/],
 	['a wrong direction', c => { c.sas[0]!.dir = 'fwd' as never; }, /sas\[0\]\.dir: "fwd", must be in or out/],
 	['an exception interface name the kernel would refuse', c => { (c.ports[1] as Record<string, unknown>)['exception'] = 'lan tap with spaces'; }, /ports\[1\]\.exception: "lan tap with spaces" is not an interface name/],
+	['an MTU below the IPv4 minimum', c => { (c.ports[0] as Record<string, unknown>)['mtu'] = 500; }, /ports\[0\]\.mtu: 500, must be 576\.\.9216/],
+	['an MSS clamp below TCP\'s minimum', c => { (c.sas[0] as Record<string, unknown>)['mssClamp'] = 40; }, /sas\[0\]\.mssClamp: 40, must be 0 \(off\) or 88\.\.9176/],
 	['invalid JSON', () => { throw new Error('raw'); }, /config\.json:\d+:\d+: /],
 ];
 

@@ -194,7 +194,9 @@ def order():
 def gen(d):
     cs = list(combos())
     cfg = {
-        'ports': [{'name': 'wan', 'port': 0, 'role': 'wan', 'addresses': ['192.0.2.1/24', '2001:db8::1/64']},
+        # a jumbo wan: inner packets go up to 1500 bytes and each must leave as one ESP packet
+        # (packets too big for the wan MTU have their own test, esp_mtu.py)
+        'ports': [{'name': 'wan', 'port': 0, 'role': 'wan', 'mtu': 9000, 'addresses': ['192.0.2.1/24', '2001:db8::1/64']},
                   {'name': 'lan', 'port': 1, 'role': 'lan'}],
         'sas': [], 'policies': [],
         'routes': [{'dst': '192.0.2.0/24', 'port': 'wan'}, {'dst': '2001:db8::/64', 'port': 'wan'},

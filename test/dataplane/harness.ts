@@ -113,3 +113,16 @@ export function isEsp(frame: Buffer): boolean {
 	const l4 = type === 0x0800 ? 14 + ((frame[14] ?? 0) & 15) * 4 : 54;
 	return proto === 17 && frame.readUInt16BE(l4 + 2) === 4500;
 }
+
+/** {Scapy helper script, scratch name, extra `gen` arguments} => the runner over what
+ * `script gen DIR` wrote, and the JSON verdict `script check DIR` printed; throws when a step
+ * cannot run at all (the verdict carries the errors) */
+export async function scapyRound<V>(script: string, name: string, genArgs: string[] = []): Promise<{ stats: Stats; verdict: V; remove: () => void }> {
+	const { dir, remove } = scratch(name);
+	const gen = await run(python, [join(helpers, script), 'gen', dir, ...genArgs]);
+	if (gen.code !== 0) throw new Error(`${script} gen: ${gen.stderr}`);
+	const dp = await runDataplane(dir);
+	if (dp.code !== 0 || !dp.stats) throw new Error(`esplane-dp: ${dp.stderr}`);
+	const check = await run(python, [join(helpers, script), 'check', dir]);
+	return { stats: dp.stats, verdict: JSON.parse(check.stdout) as V, remove };
+}

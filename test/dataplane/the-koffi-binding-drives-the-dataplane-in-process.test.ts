@@ -48,7 +48,11 @@ test('SAs, policies and routes are driven in-process and a protect policy withou
 	t.true(KoffiDataplane.dropNames().includes('no_sa'));
 
 	dp.addPort({ name: 'wan', port: 0, role: 'wan' });
-	dp.addPort({ name: 'lan', port: 1, role: 'lan' });
+	dp.addPort({ name: 'lan', port: 1, role: 'lan', mtu: 1500 });
+	// the MTU the agent mirrors from the kernel link: range-checked, per port by name
+	dp.setPortMtu('wan', 1400);
+	t.throws(() => dp.setPortMtu('wan', 100), { message: /ports\.mtu: 100, must be 576\.\.9216/ });
+	t.throws(() => dp.setPortMtu('dmz', 1400), { message: /no port named "dmz"/ });
 	dp.replaceRoutes([{ dst: '0.0.0.0/0', port: 'wan', via: '192.0.2.254' }],
 		[{ ip: '192.0.2.254', mac: '02:00:00:00:00:fe', port: 'wan' }]);
 
@@ -72,6 +76,7 @@ test('SAs, policies and routes are driven in-process and a protect policy withou
 	t.is(inbound?.seq, 100n);
 	t.deepEqual(Array.from(inbound?.replayBitmap ?? []), [0xffffffff, 0xffffffff]);
 	dp.delSa({ spi: '0x200', dir: 'in', dst: '192.0.2.1' });
+	t.throws(() => dp.putSa({ ...outSa('77'), mssClamp: 20 }), { message: /mssClamp: 20, must be 0 \(off\) or 88/ });
 	const err = t.throws(() => dp.putSa({ ...outSa('33'), aead: { name: 'rfc4106(gcm(aes))', key: '0x1234', icvBits: 128 } }));
 	t.true(isDataplaneError(err));
 	t.regex(err?.message ?? '', /aead\.key: 2 bytes/);
