@@ -254,9 +254,9 @@ enum esp_dp_capture_point {
 	ESP_DP_CAP_WAN_IN = 0,		/* as received on a wan port (Ethernet) */
 	ESP_DP_CAP_AFTER_DECRYPT = 1,	/* inner packet of an inbound SA, policy-checked (IP) */
 	ESP_DP_CAP_BEFORE_ENCRYPT = 2,	/* inner packet about to be encrypted by an outbound SA (IP) */
-	ESP_DP_CAP_WAN_OUT = 3,		/* handed to a wan port for transmit (Ethernet) */
+	ESP_DP_CAP_WAN_OUT = 3,		/* handed to a wan port for transmit, the kernel's (IKE) too (Ethernet) */
 	ESP_DP_CAP_LAN_IN = 4,		/* as received on a lan port (Ethernet) */
-	ESP_DP_CAP_LAN_OUT = 5,		/* handed to a lan port for transmit (Ethernet) */
+	ESP_DP_CAP_LAN_OUT = 5,		/* handed to a lan port for transmit, the kernel's too (Ethernet) */
 	ESP_DP_CAP_POINTS
 };
 
@@ -315,7 +315,8 @@ struct esp_dp_trace_rec {
 	uint16_t port_in;
 	uint16_t port_out;		/* ESP_DP_ANY_PORT when not sent */
 	uint8_t klass;			/* enum esp_dp_trace_class */
-	uint8_t verdict;		/* 0 sent on port_out, 1 dropped (drop), 2 neither seen (held) */
+	uint8_t verdict;		/* 0 sent on port_out, 1 dropped (drop), 2 neither seen (held),
+					 * 3 handed to the kernel through the port's exception TAP */
 	uint16_t drop;
 	uint32_t spi;			/* SA chosen; 0 none */
 	uint32_t policy;		/* index + 1 in the SPD of policy_dir; 0 none */

@@ -83,6 +83,7 @@ void capture_burst(struct worker *w, unsigned point, uint16_t port, const struct
 bool trace_claim(struct worker *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
 void trace_sa(struct worker *w, const struct sa *sa, struct rte_mbuf **pkts, uint16_t n);
 void trace_tx(struct worker *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
+void trace_punt(struct worker *w, struct rte_mbuf **pkts, uint16_t n);
 void trace_flush(struct worker *w);
 
 /* Packets at a capture point: copied when a capture is armed there. port = ESP_DP_ANY_PORT
@@ -120,6 +121,13 @@ static inline void tap_tx(struct worker *w, uint16_t port, struct rte_mbuf **pkt
 			      port, NULL, pkts, n);
 	if (unlikely(w->trace_burst))
 		trace_tx(w, port, pkts, n);
+}
+
+/* Packets about to be written to a port's exception TAP (the kernel). */
+static inline void tap_punt(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	if (unlikely(w->trace_burst))
+		trace_punt(w, pkts, n);
 }
 
 /* A run of packets of one SA, before its stage: the encrypt capture point and the trace. */

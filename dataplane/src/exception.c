@@ -12,7 +12,7 @@
 #include <rte_ethdev.h>
 #include <rte_ip.h>
 
-#include "internal.h"
+#include "capture.h"
 
 #define EXC_DESC	256	/* the kernel's traffic is light; net_tap preallocates RX mbufs */
 #define ICMP6_ND_FIRST	133	/* router solicitation .. redirect (RFC 4861) */
@@ -147,6 +147,7 @@ void exc_flush(struct worker *w, uint16_t port)
 	/* net_tap stops a burst at the first frame the kernel refuses (write() fails): drop that
 	 * one and go on with the rest, at most n rounds */
 	struct dp_port *p = &dp.ports[port];
+	tap_punt(w, w->exc_q, n);
 	rte_spinlock_lock(&p->exc_lock);
 	for (uint16_t off = 0; off < n;) {
 		uint16_t sent = rte_eth_tx_burst(p->exc_port, 0, w->exc_q + off, n - off);
@@ -170,6 +171,7 @@ void exc_poll(struct worker *w, uint16_t port)
 	uint64_t bytes = 0;
 	for (uint16_t k = 0; k < n; k++)
 		bytes += rte_pktmbuf_pkt_len(pkts[k]);
+	tap_tx(w, port, pkts, n);	/* the kernel's frames are on the wire too (wan-out, lan-out) */
 	uint16_t sent = port_tx_burst(w, port, pkts, n);
 	for (uint16_t k = sent; k < n; k++) {
 		bytes -= rte_pktmbuf_pkt_len(pkts[k]);

@@ -161,6 +161,15 @@ void trace_tx(struct worker *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
 	}
 }
 
+void trace_punt(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		struct trace_pending *p = pending(w, pkts[i]);
+		if (p)
+			p->rec.verdict = 3;
+	}
+}
+
 static uint8_t trace_class(const struct trace_pending *p)
 {
 	const struct esp_dp_trace_rec *r = &p->rec;

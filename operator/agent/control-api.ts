@@ -91,7 +91,8 @@ export interface TraceRow {
 	spi: string | null;
 	/** "in#0 10.2.0.0/16 -> 10.1.0.0/16 protect" */
 	policy: string | null;
-	result: 'forwarded' | 'dropped' | 'held';
+	/** to-kernel: written to the port's exception TAP (IKE, ARP, the node's own traffic) */
+	result: 'forwarded' | 'dropped' | 'held' | 'to-kernel';
 	/** the port it was sent on */
 	out?: string;
 	/** the drop reason, a name from the drop table */

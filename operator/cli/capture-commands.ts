@@ -115,6 +115,7 @@ export async function runCapture(args: string[], io: CliIo): Promise<number> {
 function result(t: TraceRow): string {
 	if (t.result === 'forwarded') return `-> ${t.out ?? '?'}`;
 	if (t.result === 'dropped') return `dropped: ${t.drop ?? '?'}`;
+	if (t.result === 'to-kernel') return `-> kernel (${t.in} exception TAP)`;
 	return 'held (left the fast path)';
 }
 

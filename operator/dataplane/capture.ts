@@ -56,7 +56,8 @@ export interface TraceRecord {
 	/** the port it was sent on; undefined when it was not */
 	portOut?: number;
 	class: TraceClass;
-	verdict: 'forwarded' | 'dropped' | 'held';
+	/** to-kernel: written to the port's exception TAP */
+	verdict: 'forwarded' | 'dropped' | 'held' | 'to-kernel';
 	/** drop reason name (from the one drop table) when dropped */
 	drop?: string;
 	spi?: number;
@@ -137,7 +138,7 @@ export function readTrace(dropNames: string[], max = 256): TraceRecord[] {
 	return Array.from({ length: n }, (_, i) => {
 		const o = i * TRACE_REC_SIZE;
 		const portOut = buf.readUInt16LE(o + 10);
-		const verdict = (['forwarded', 'dropped', 'held'] as const)[buf[o + 13]!] ?? 'held';
+		const verdict = (['forwarded', 'dropped', 'held', 'to-kernel'] as const)[buf[o + 13]!] ?? 'held';
 		const drop = buf.readUInt16LE(o + 14);
 		const spi = buf.readUInt32LE(o + 16);
 		const policy = buf.readUInt32LE(o + 20);

@@ -24,8 +24,9 @@ export interface Site {
 
 /** {scratch dir} => wan (port 0) replays Scapy's ESP forever, lan (port 1) sinks; SA 0x200 in, its
  * policy, a route. With lan, port 1 replays lan_in.pcap forever too, SA 0x100 out, and the
- * outbound SPD protects 10.2/16 and discards 10.3/16 (10.9/16 has no policy). */
-export async function startSite(dir: string, opts: { lan?: boolean } = {}): Promise<Site> {
+ * outbound SPD protects 10.2/16 and discards 10.3/16 (10.9/16 has no policy). With exception,
+ * the wan port has an exception TAP of that name (run inside a network namespace). */
+export async function startSite(dir: string, opts: { lan?: boolean; exception?: string } = {}): Promise<Site> {
 	const gen = await run(python, [join(helpers, 'esp_capture.py'), 'gen', dir]);
 	if (gen.code !== 0) throw new Error(`esp_capture.py: ${gen.stderr}`);
 	const dp = KoffiDataplane.start({
@@ -33,7 +34,7 @@ export async function startSite(dir: string, opts: { lan?: boolean } = {}): Prom
 			opts.lan ? `net_pcap1,rx_pcap=${join(dir, 'lan_in.pcap')},infinite_rx=1` : 'net_null1,no-rx=1']),
 		logPath: join(dir, 'dp.log'),
 	});
-	dp.addPort({ name: 'wan', port: 0, role: 'wan', addresses: ['192.0.2.1/24'] });
+	dp.addPort({ name: 'wan', port: 0, role: 'wan', addresses: ['192.0.2.1/24'], ...(opts.exception ? { exception: opts.exception } : {}) });
 	dp.addPort({ name: 'lan', port: 1, role: 'lan', addresses: ['10.1.255.254/16'] });
 	// one table (each LPM table is 64 MiB of the 256 the tests give EAL)
 	dp.replaceRoutes([{ dst: '10.1.0.0/16', port: 'lan' }, { dst: '192.0.2.0/24', port: 'wan' }],
