@@ -21,6 +21,7 @@ interface Facts {
 	pps: number;
 	rekeyAt: number[];
 	outboundSpis: string[];
+	xfrmErrors: Record<string, number>;
 	sendTimes: number[];
 	arrivals: Array<[number, number]>;
 }
@@ -63,10 +64,12 @@ async function measure(dataplane: string, rekeys: number, quick: boolean, log: (
 
 	const { sendTimes, arrivals, rekeyAt } = facts;
 	const per: WindowStats[] = rekeyAt.map(t => windowStats(sendTimes, arrivals, { from: t, to: t + windowMs }));
+	if (per.some(p => p.sent === 0)) throw new Error(`the stream did not cover every rekey: rekeys at ${rekeyAt.join(', ')}, stream ${sendTimes[0]}..${sendTimes.at(-1)}`);
 	// Baseline: the same length of stream before the first rekey, once the stream has settled.
 	const start = (sendTimes[0] ?? 0) + 500;
 	const baseline = windowStats(sendTimes, arrivals, { from: start, to: Math.min(start + windowMs, (rekeyAt[0] ?? Infinity) - 100) });
 	const streamLost = sendTimes.length - new Set(arrivals.map(a => a[0])).size;
+	log(`xfrm errors during the rekeys: ${JSON.stringify(facts.xfrmErrors)}`);
 	log(`gaps ${per.map(p => p.longestGapMs.toFixed(1)).join(', ')} ms; lost ${per.map(p => p.lost).join(', ')}; baseline ${JSON.stringify(baseline)}; SPIs ${facts.outboundSpis.join(' ')}`);
 
 	const gaps = per.map(p => p.longestGapMs), lost = per.map(p => p.lost);
@@ -79,7 +82,11 @@ async function measure(dataplane: string, rekeys: number, quick: boolean, log: (
 		{
 			case: `packets lost per rekey, gw-a ${dataplane}`, value: percentile(lost, 50), unit: 'packets p50',
 			reference: { name: 'lost without a rekey', value: baseline.lost, unit: 'packets' },
-			extra: { max: Math.max(...lost), all: lost.join(' '), streamSent: sendTimes.length, streamLost, outboundSpis: facts.outboundSpis.length },
+			extra: {
+				max: Math.max(...lost), all: lost.join(' '), streamSent: sendTimes.length, streamLost, outboundSpis: facts.outboundSpis.length,
+				// what the gateways' kernels dropped as IPsec errors from the first rekey to the end: loss on the IPsec path itself
+				xfrmErrors: Object.entries(facts.xfrmErrors).map(([k, v]) => `${k}=${v}`).join(' ') || 'none',
+			},
 		},
 	];
 }

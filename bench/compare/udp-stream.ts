@@ -1,6 +1,6 @@
 // A steady UDP stream with sequence numbers, for measuring traffic gaps (rekey-gap.guest.ts).
 //
-//   node udp-stream.ts send DST PORT PPS SECONDS OUT.json   → {sendTimes: [ms per seq]}
+//   node udp-stream.ts send DST PORT PPS SECONDS OUT.json   → {sendTimes: [ms per seq]} (on SIGTERM or after SECONDS)
 //   node udp-stream.ts recv BIND PORT SECONDS OUT.json      → {arrivals: [[seq, ms], …]} (on SIGTERM or after SECONDS)
 //
 // Times are Date.now()-based milliseconds with sub-millisecond precision, so a sender and a
@@ -12,29 +12,35 @@ import { createSocket } from 'node:dgram';
 import { writeFileSync } from 'node:fs';
 
 const now = () => performance.timeOrigin + performance.now();
+// Large socket buffers: a starved one-CPU guest then delays packets instead of dropping them
+// at either end, so what is lost is lost on the path.
+const buffers = { recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 };
 const [mode, addr, portText, ...rest] = process.argv.slice(2);
 const port = Number(portText);
 
 if (mode === 'send') {
 	const [ppsText, secondsText, out] = rest;
 	const pps = Number(ppsText), total = Math.round(pps * Number(secondsText));
-	const sock = createSocket('udp4');
+	const sock = createSocket({ type: 'udp4', ...buffers });
 	sock.connect(port, addr);
 	await new Promise<void>(r => sock.once('connect', () => r()));
 	const sendTimes: number[] = [];
 	const t0 = now();
 	process.stdout.write('sending\n');
+	let stopped = false;
+	// Ends on SIGTERM (the caller decides when the stream has carried enough) or after SECONDS.
+	process.on('SIGTERM', () => { stopped = true; });
 	await new Promise<void>(resolve => {
 		const tick = () => {
 			const due = Math.min(total, Math.floor(((now() - t0) * pps) / 1000) + 1);
-			while (sendTimes.length < due) {
+			while (!stopped && sendTimes.length < due) {
 				const buf = Buffer.alloc(64);
 				buf.writeUInt32BE(sendTimes.length, 0);
 				sendTimes.push(now());
 				// A send error (no route while an SA changes) is a lost packet, not a failure.
 				sock.send(buf, () => {});
 			}
-			if (sendTimes.length >= total) resolve();
+			if (stopped || sendTimes.length >= total) resolve();
 			else setTimeout(tick, 1);
 		};
 		tick();
@@ -46,7 +52,7 @@ if (mode === 'send') {
 } else if (mode === 'recv') {
 	const [secondsText, out] = rest;
 	const arrivals: Array<[number, number]> = [];
-	const sock = createSocket('udp4');
+	const sock = createSocket({ type: 'udp4', ...buffers });
 	sock.on('message', msg => { if (msg.length >= 4) arrivals.push([msg.readUInt32BE(0), Math.round(now() * 1000) / 1000]); });
 	sock.bind(port, addr, () => process.stdout.write('bound\n'));
 	const finish = () => {
