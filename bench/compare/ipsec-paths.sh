@@ -255,7 +255,12 @@ fi
 
 ip netns exec "$p-hb" iperf3 -s -1 -B 10.2.0.2 > /dev/null 2>&1 &
 pids="$pids $!"
-sleep 0.5
+# The server listens before the client connects (a fixed sleep was too short in a busy guest).
+i=0
+until ip netns exec "$p-hb" ss -Hltn 'sport = :5201' | grep -q 5201; do
+	i=$((i + 1)); [ $i -lt 400 ] || { echo "$variant: iperf3 server did not start" >&2; exit 1; }
+	sleep 0.05
+done
 hz=$(getconf CLK_TCK)
 c0=$(proc_cpu) m0=$(machine_busy) w0=$(date +%s.%N)
 ip netns exec "$p-ha" timeout $((seconds + 30)) iperf3 -c 10.2.0.2 -t "$seconds" -O 1 -J > "$out/iperf.json"
