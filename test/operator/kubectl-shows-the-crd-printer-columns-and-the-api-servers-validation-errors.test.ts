@@ -1,4 +1,5 @@
-// The real kubectl (from scripts/setup.sh) against the API-server double: `kubectl apply`
+// The real kubectl (from scripts/setup.sh) against the API-server double (or the cluster
+// $KUBECONFIG names, in a fresh namespace — the double must answer as a real server does): `kubectl apply`
 // creates a tunnel, `kubectl get ipt` prints the CRD's printer columns (Ready, Node, Local,
 // Remote, SAs, Age) from status the agent and operator wrote, and an invalid object is refused
 // with the field named, as a real API server refuses it.
@@ -9,20 +10,18 @@ import { join } from 'node:path';
 import test from 'ava';
 import { repoRoot } from '../../operator/api/generate-crd.js';
 import { kubeApi } from '../../operator/k8s/client.js';
-import { startApiServerDouble } from '../helpers/apiserver/cluster.js';
+import { startTestCluster } from '../helpers/apiserver/cluster.js';
 
 const kubectlBin = join(repoRoot, '.tools/kubectl');
 
 test('kubectl apply and get work against the double, showing the printer columns and validation errors', async (t) => {
-	const c = await startApiServerDouble();
+	const c = await startTestCluster();
 	t.teardown(() => c.stop());
 	const dir = mkdtempSync(join(tmpdir(), 'esplane-kubectl-'));
 	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-	const kubeconfig = join(dir, 'kubeconfig');
-	writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nclusters: [{name: d, cluster: {server: "${c.double.url}", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: d, context: {cluster: d, user: u, namespace: default}}]\ncurrent-context: d\n`);
 	const kubectl = (...args: string[]) =>
 		new Promise<{ code: number; out: string }>((resolve) =>
-			execFile(kubectlBin, args, { env: { ...process.env, KUBECONFIG: kubeconfig, HOME: dir } }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr })),
+			execFile(kubectlBin, ['--namespace', c.namespace, ...args], { env: { ...process.env, KUBECONFIG: c.kubeconfigEnv, HOME: dir } }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr })),
 		);
 	const manifest = (name: string, natTraversal: string) => {
 		const file = join(dir, `${name}.yaml`);
@@ -36,7 +35,7 @@ test('kubectl apply and get work against the double, showing the printer columns
 
 	const api = kubeApi(c.kubeConfig);
 	const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-	await api.patchTunnelStatus('default', 'site-b', { node: 'gw-1', sas: 2, conditions: [{ type: 'Ready', status: 'True', reason: 'Ready', message: 'traffic seen in both directions recently', lastTransitionTime: now }] });
+	await api.patchTunnelStatus(c.namespace, 'site-b', { node: 'gw-1', sas: 2, conditions: [{ type: 'Ready', status: 'True', reason: 'Ready', message: 'traffic seen in both directions recently', lastTransitionTime: now }] });
 	const got = await kubectl('get', 'ipt');
 	t.is(got.code, 0, got.out);
 	const [header, row] = got.out.trim().split('\n').map((l) => l.trim().split(/\s+/));

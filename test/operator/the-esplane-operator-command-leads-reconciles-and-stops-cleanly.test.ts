@@ -1,34 +1,29 @@
-// `esplane operator` as deployed: its own process, Kubernetes access from $KUBECONFIG (here
-// pointing at the API-server double). It takes the leader Lease, reconciles a tunnel, says so
+// `esplane operator` as deployed: its own process, Kubernetes access from $KUBECONFIG (the
+// API-server double, or the cluster $KUBECONFIG names, in a fresh namespace). It takes the leader Lease, reconciles a tunnel, says so
 // on /metrics and /readyz, and on SIGTERM releases the Lease and exits 0.
 import { spawn } from 'node:child_process';
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { repoRoot } from '../../operator/api/generate-crd.js';
 import { kubeApi } from '../../operator/k8s/client.js';
-import { startApiServerDouble } from '../helpers/apiserver/cluster.js';
+import { startTestCluster } from '../helpers/apiserver/cluster.js';
 import { tunnel } from './fixtures.js';
 
 test('esplane operator takes the lease, reconciles, and on SIGTERM releases the lease and exits 0', async (t) => {
-	const c = await startApiServerDouble();
+	const c = await startTestCluster();
 	t.teardown(() => c.stop());
-	const dir = mkdtempSync(join(tmpdir(), 'esplane-op-'));
-	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-	const kubeconfig = join(dir, 'kubeconfig');
-	writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nclusters: [{name: d, cluster: {server: "${c.double.url}", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: d, context: {cluster: d, user: u}}]\ncurrent-context: d\n`);
+	const ns = c.namespace;
 	const port = await new Promise<number>((resolve) => {
 		const probe = createServer().listen(0, '127.0.0.1', () => {
 			const p = (probe.address() as AddressInfo).port;
 			probe.close(() => resolve(p));
 		});
 	});
-	const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'operator/cli/main.ts'), 'operator', '--namespace', 'default', '--lease-namespace', 'default', '--identity', 'op-under-test'], {
-		env: { ...process.env, KUBECONFIG: kubeconfig, ESPLANE_LOG_LEVEL: 'info', ESPLANE_METRICS_HOST: '127.0.0.1', ESPLANE_METRICS_PORT: String(port) },
+	const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'operator/cli/main.ts'), 'operator', '--namespace', ns, '--lease-namespace', ns, '--identity', 'op-under-test'], {
+		env: { ...process.env, KUBECONFIG: c.kubeconfigEnv, ESPLANE_LOG_LEVEL: 'info', ESPLANE_METRICS_HOST: '127.0.0.1', ESPLANE_METRICS_PORT: String(port) },
 		stdio: ['ignore', 'pipe', 'pipe'],
 	});
 	let output = '';
@@ -38,17 +33,17 @@ test('esplane operator takes the lease, reconciles, and on SIGTERM releases the 
 	t.teardown(() => child.kill('SIGKILL'));
 
 	const api = kubeApi(c.kubeConfig);
-	await c.kubeConfig.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({ group: 'esplane.io', version: 'v1alpha1', namespace: 'default', plural: 'ipsectunnels', body: tunnel('t1') });
+	await c.kubeConfig.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({ group: 'esplane.io', version: 'v1alpha1', namespace: ns, plural: 'ipsectunnels', body: tunnel('t1', undefined, ns) });
 	const deadline = Date.now() + 20_000;
 	let reason: string | undefined;
 	while (Date.now() < deadline) {
-		const t1 = await api.getTunnel('default', 't1');
+		const t1 = await api.getTunnel(ns, 't1');
 		reason = t1.status?.conditions?.find((x) => x.type === 'Accepted')?.reason;
 		if (reason) break;
 		await new Promise((r) => setTimeout(r, 100));
 	}
 	t.is(reason, 'SecretNotFound', output);
-	t.is((await api.getLease('default', 'esplane-operator')).spec?.holderIdentity, 'op-under-test');
+	t.is((await api.getLease(ns, 'esplane-operator')).spec?.holderIdentity, 'op-under-test');
 
 	const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
 	t.regex(metrics, /^esplane_operator_leader 1$/m);
@@ -57,6 +52,6 @@ test('esplane operator takes the lease, reconciles, and on SIGTERM releases the 
 
 	child.kill('SIGTERM');
 	t.is(await exited, 0, output);
-	t.is((await api.getLease('default', 'esplane-operator')).spec?.holderIdentity, '', 'the lease was released');
+	t.is((await api.getLease(ns, 'esplane-operator')).spec?.holderIdentity, '', 'the lease was released');
 	t.regex(output, /"msg":"became leader"/);
 });

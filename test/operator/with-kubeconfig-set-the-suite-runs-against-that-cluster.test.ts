@@ -24,6 +24,7 @@ test('with KUBECONFIG set, the operator tests run in a fresh namespace of that c
 
 	const w = await startWorld({ nodes: [{ name: 'gw-1' }] });
 	t.is(w.cluster.double, undefined, 'no double of its own: it uses the cluster KUBECONFIG names');
+	t.is(w.cluster.kubeconfigEnv, kubeconfig, 'child processes (kubectl, esplane operator, the agent) get the same KUBECONFIG');
 	t.regex(w.namespace, /^esplane-test-\d+-/);
 	t.truthy(remote.object('customresourcedefinitions', undefined, 'ipsectunnels.esplane.io'), 'the CRD from crds/ was applied');
 	t.truthy(remote.object('namespaces', undefined, w.namespace));

@@ -1,6 +1,10 @@
 // A small cluster for operator tests: the API server (double, or a real cluster with
 // KUBECONFIG), nodes, Secrets, one operator and one agent per node with a FakeProgrammer,
 // and a `waitFor` that polls the API until a condition holds or fails with what it saw.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { CoreV1Event } from '@kubernetes/client-node';
 import { K8sAgent } from '../../operator/agent/k8s-agent.js';
@@ -41,8 +45,45 @@ export interface World {
 
 const quiet = () => createLogger('test', { level: process.env.ESPLANE_TEST_LOG === '1' ? 'debug' : 'silent' });
 
+/** Marks the Nodes a world creates, so a leftover one (a crashed run) may be replaced and a real one never is. */
+const TEST_NODE_LABEL = 'esplane.io/test-node';
+
+/**
+ * On a real cluster Nodes are cluster-scoped, shared by the test files ava runs side by side
+ * (each in its own namespace otherwise): one world at a time holds them, by a lock directory
+ * per KUBECONFIG on this machine. A holder that died without stop() is taken over.
+ */
+async function lockClusterNodes(): Promise<() => void> {
+	const dir = join(tmpdir(), `esplane-test-nodes-${createHash('sha256').update(process.env.KUBECONFIG ?? '').digest('hex').slice(0, 12)}`);
+	for (;;) {
+		try {
+			mkdirSync(dir);
+			writeFileSync(join(dir, 'pid'), String(process.pid));
+			return () => rmSync(dir, { recursive: true, force: true });
+		} catch (err) {
+			if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+		}
+		let holder = 0;
+		try {
+			holder = Number(readFileSync(join(dir, 'pid'), 'utf8'));
+		} catch {
+			// just created, pid not written yet
+		}
+		if (holder > 0) {
+			try {
+				process.kill(holder, 0);
+			} catch {
+				rmSync(dir, { recursive: true, force: true });
+				continue;
+			}
+		}
+		await new Promise((r) => setTimeout(r, 200));
+	}
+}
+
 export async function startWorld(options: WorldOptions): Promise<World> {
 	const cluster = await startTestCluster({ bookmarkIntervalMs: 500 });
+	const unlockNodes = cluster.double ? () => undefined : await lockClusterNodes();
 	const kc = cluster.kubeConfig;
 	const ns = cluster.namespace;
 	const api = kubeApi(kc);
@@ -51,7 +92,15 @@ export async function startWorld(options: WorldOptions): Promise<World> {
 	const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 	const readyCondition = (ready: boolean) => ({ status: { conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', reason: ready ? 'KubeletReady' : 'KubeletNotReady', message: 'test' }] } });
 	for (const n of options.nodes) {
-		await core.createNode({ body: { metadata: { name: n.name, labels: n.labels ?? {} } } });
+		const body = { metadata: { name: n.name, labels: { ...n.labels, [TEST_NODE_LABEL]: 'true' } } };
+		try {
+			await core.createNode({ body });
+		} catch (err) {
+			const existing = (err as { code?: number }).code === 409 ? await core.readNode({ name: n.name }) : undefined;
+			if (existing?.metadata?.labels?.[TEST_NODE_LABEL] !== 'true') throw new Error(`Node ${n.name} exists and is not a test node: the operator tests need that name (${String(err)})`);
+			await core.deleteNode({ name: n.name }); // a leftover of a crashed run
+			await core.createNode({ body });
+		}
 		await core.patchNodeStatus({ name: n.name, body: readyCondition(true) }, merge);
 	}
 	const operator = new Operator({ kubeConfig: kc, namespace: ns, leaseNamespace: ns, identity: 'operator-0', leaseDurationSeconds: 2, resyncMs: 5000, log: quiet() });
@@ -133,6 +182,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
 			await operator.stop();
 			// Nodes are cluster-scoped: on a real cluster they would outlive the test namespace.
 			for (const n of options.nodes) await core.deleteNode({ name: n.name }).catch(() => undefined);
+			unlockNodes();
 			await cluster.stop();
 		},
 	};

@@ -3,7 +3,8 @@
 // the same tests run against that cluster in a fresh namespace, with the CRD from crds/
 // applied. Only the double can force watch-history compaction (410 Gone) on demand, so tests
 // of that exact behaviour take the double from `startApiServerDouble`.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiextensionsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
@@ -15,6 +16,8 @@ import type { ApiServerDoubleOptions } from './server.js';
 
 export interface TestCluster {
 	kubeConfig: KubeConfig;
+	/** $KUBECONFIG for child processes (kubectl, `esplane operator`, the agent): the user's, or a file naming the double. */
+	kubeconfigEnv: string;
 	namespace: string;
 	/** Present when running against the double. */
 	double?: ApiServerDouble;
@@ -31,7 +34,14 @@ export function kubeConfigOf(double: ApiServerDouble): KubeConfig {
 export async function startApiServerDouble(options: ApiServerDoubleOptions = {}): Promise<TestCluster & { double: ApiServerDouble }> {
 	const double = new ApiServerDouble(options);
 	await double.start();
-	return { kubeConfig: kubeConfigOf(double), namespace: 'default', double, stop: () => double.stop() };
+	const dir = mkdtempSync(join(tmpdir(), 'esplane-double-'));
+	const kubeconfigEnv = join(dir, 'kubeconfig');
+	writeFileSync(kubeconfigEnv, double.kubeconfigYaml());
+	const stop = async () => {
+		await double.stop();
+		rmSync(dir, { recursive: true, force: true });
+	};
+	return { kubeConfig: kubeConfigOf(double), kubeconfigEnv, namespace: 'default', double, stop };
 }
 
 export async function startTestCluster(options: ApiServerDoubleOptions = {}): Promise<TestCluster> {
@@ -50,6 +60,7 @@ export async function startTestCluster(options: ApiServerDoubleOptions = {}): Pr
 	await core.createNamespace({ body: { metadata: { name: namespace } } });
 	return {
 		kubeConfig,
+		kubeconfigEnv: process.env.KUBECONFIG,
 		namespace,
 		stop: async () => {
 			await core.deleteNamespace({ name: namespace }).catch(() => undefined);
