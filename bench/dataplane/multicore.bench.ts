@@ -49,6 +49,7 @@ const bench: Benchmark = {
 				`load average ${load(loadavg.before)} before, ${load(loadavg.after)} after: on a shared 2-core machine the raw scaling is pessimistic`,
 				'scaling per core got = 2 x (Mpps per CPU-second the 2 workers got) / (that of 1 worker): what the workers do with the CPU they get, i.e. the scaling with cores to spare',
 				'decrypt puts two workers on one inbound SA (two RX queues of one SA), which RSS on a real NIC would not do for one peer',
+				'decrypt-spread: one SA on one RX queue, its bursts handed to the second worker (ESPLANE_DP_SPREAD=1, experimental); a descheduled worker stalls the ordered queue, so an oversubscribed machine hurts it most',
 			],
 		};
 	},

@@ -14,6 +14,8 @@
 // The decrypt case is the hard one on purpose: a real NIC's RSS puts all ESP of one SA from
 // one peer on one queue (it cannot see inner flows), so this measures two workers forced onto
 // one inbound SA — the cost of the shared replay window (its spinlock once per burst run).
+// decrypt-spread is the realistic case: one SA on one RX queue, whose bursts the polling worker
+// hands to the other (ESPLANE_DP_SPREAD=1, dataplane/src/spread.c), sent in the order received.
 // Usage: node --import tsx bench/dataplane/multicore.ts [--seconds N] [--repeat N] [--sizes 64,1420] [--out FILE.json]
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -40,8 +42,9 @@ function eal(workers: 1 | 2): string[] {
 const rxPort = (name: string, files: string[]) => `${name},${files.map(f => `rx_pcap=${f}`).join(',')},infinite_rx=1`;
 
 /** {config, workers, vdevs} => packets/s sent, and the CPU cores the workers really got */
-function rate(config: string, workers: 1 | 2, vdevs: string[]): { pps: number; cores: number } {
-	const out = sh(runner, ['--config', config, '--bench-ms', String(seconds * 1000), '--', ...eal(workers), ...vdevs.flatMap(v => ['--vdev', v])]);
+function rate(config: string, workers: 1 | 2, vdevs: string[], spread: boolean): { pps: number; cores: number } {
+	const argv = ['--config', config, '--bench-ms', String(seconds * 1000), '--', ...eal(workers), ...vdevs.flatMap(v => ['--vdev', v])];
+	const out = spread ? sh('env', ['ESPLANE_DP_SPREAD=1', runner, ...argv]) : sh(runner, argv);
 	const r = JSON.parse(out.trim().split('\n').pop()!) as { tx_pps: number; cpu_cores: number };
 	return { pps: r.tx_pps, cores: r.cpu_cores };
 }
@@ -50,7 +53,7 @@ function rate(config: string, workers: 1 | 2, vdevs: string[]): { pps: number; c
 // rates (pessimistic) stands the rate per CPU-second the workers really got: its ratio is the
 // scaling a machine with the cores to spare would see, minus what the load does to caches.
 export interface MulticoreResult {
-	size: number; op: 'encrypt' | 'decrypt';
+	size: number; op: 'encrypt' | 'decrypt' | 'decrypt-spread';
 	mpps1: number; mpps2: number; scaling: number;
 	cores1: number; cores2: number; mppsPerCore1: number; mppsPerCore2: number; scalingPerCore: number;
 }
@@ -72,16 +75,18 @@ try {
 			sh(runner, ['--config', join(dir, 'enc.json'), '--until-idle', '300', '--', ...eal(1),
 				'--vdev', `net_pcap0,rx_pcap=${join(dir, 'empty.pcap')},tx_pcap=${esp[q]}`, '--vdev', `net_pcap1,rx_pcap=${clear[q]}`]);
 		}
-		for (const op of ['encrypt', 'decrypt'] as const) {
+		// decrypt-spread: the realistic inbound case, one SA on one RX queue (one file), its
+		// bursts handed to the second worker (ESPLANE_DP_SPREAD=1, dataplane/src/spread.c)
+		for (const op of ['encrypt', 'decrypt', 'decrypt-spread'] as const) {
 			// best of N, 1 and 2 workers interleaved so both see the same load
 			const best = { 1: { pps: 0, cores: 1 }, 2: { pps: 0, cores: 2 } };
 			for (let k = 0; k < repeat; k++) {
 				for (const workers of [1, 2] as const) {
-					const files = (op === 'encrypt' ? clear : esp).slice(0, workers);
+					const files = (op === 'encrypt' ? clear : esp).slice(0, op === 'decrypt-spread' ? 1 : workers);
 					const vdevs = op === 'encrypt'
 						? ['net_null0,no-rx=1', rxPort('net_pcap1', files)]
 						: [rxPort('net_pcap0', files), 'net_null1,no-rx=1'];
-					const r = rate(join(dir, op === 'encrypt' ? 'enc.json' : 'dec.json'), workers, vdevs);
+					const r = rate(join(dir, op === 'encrypt' ? 'enc.json' : 'dec.json'), workers, vdevs, op === 'decrypt-spread' && workers === 2);
 					if (r.pps > best[workers].pps) best[workers] = r;
 				}
 			}

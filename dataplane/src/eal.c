@@ -17,6 +17,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "internal.h"
+#include "spread.h"
 
 struct dp dp = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
@@ -205,6 +206,10 @@ int esp_dp_start(void)
 		return 0;
 	}
 	queues_assign();
+	if (spread_setup() != 0) {
+		pthread_mutex_unlock(&dp.lock);
+		return dp_fail(ENOMEM, "ESPLANE_DP_SPREAD: cannot allocate streams");
+	}
 	atomic_store(&dp.stop, false);
 	for (unsigned k = 0; k < dp.nworkers; k++)
 		rte_eal_remote_launch(worker_main, &dp.workers[k], dp.workers[k].lcore);
@@ -221,6 +226,7 @@ int esp_dp_stop(void)
 		atomic_store(&dp.stop, true);
 		for (unsigned k = 0; k < dp.nworkers; k++)
 			rte_eal_wait_lcore(dp.workers[k].lcore);
+		spread_flush();
 		dp.running = false;
 	}
 	pthread_mutex_unlock(&dp.lock);

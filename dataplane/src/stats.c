@@ -156,6 +156,31 @@ static void addr_str(const struct esp_dp_addr *a, char *buf, size_t len)
 	inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->addr, buf, (socklen_t)len);
 }
 
+/* What each worker did: packets it received and sent, and packets it put through an SA's ESP
+ * stage (its counter slot of every SA), so one can see how work spread over the cores. */
+static json_t *workers_json(const struct sad *t)
+{
+	json_t *a = json_array();
+	for (unsigned k = 0; dp.workers && k < dp.nworkers; k++) {
+		const struct worker *w = &dp.workers[k];
+		uint64_t rx = 0, tx = 0, esp = 0;
+		for (unsigned p = 0; p < DP_MAX_PORTS; p++) {
+			rx += w->port[p].rx;
+			tx += w->port[p].tx;
+		}
+		for (uint32_t i = 0; t && i <= t->mask; i++)
+			if (t->slot[i])
+				esp += t->slot[i]->rt->c[w->id].packets;
+		json_t *o = json_object();
+		json_object_set_new(o, "lcore", json_integer(w->lcore));
+		json_object_set_new(o, "rx_packets", json_integer((json_int_t)rx));
+		json_object_set_new(o, "tx_packets", json_integer((json_int_t)tx));
+		json_object_set_new(o, "esp_packets", json_integer((json_int_t)esp));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
 int esp_dp_stats_write_json(const char *path)
 {
 	dp_clear_error();
@@ -208,10 +233,12 @@ int esp_dp_stats_write_json(const char *path)
 		json_object_set_new(o, "drops", drops_json(s.drops));
 		json_array_append_new(sas, o);
 	}
+	json_t *workers = workers_json(t);
 	pthread_mutex_unlock(&dp.lock);
 	esp_dp_drop_stats(drops, ESP_DP_DROP_MAX);
 	json_object_set_new(root, "ports", ports);
 	json_object_set_new(root, "sas", sas);
+	json_object_set_new(root, "workers", workers);
 	json_object_set_new(root, "drops", drops_json(drops));
 	int rc = json_dump_file(root, path, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(root);

@@ -5,6 +5,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "capture.h"
+#include "spread.h"
 
 static void drop_behind(struct worker *w, struct sa *sa, struct rte_mbuf **pkts, const uint8_t *reason,
 			uint16_t from, uint16_t to)
@@ -55,13 +56,12 @@ static uint16_t run_sas(struct worker *w, const struct spd *spd_in, struct rte_m
 	return nout;
 }
 
-static void handle_burst(struct worker *w, uint16_t port, uint8_t role, struct rte_mbuf **pkts, uint16_t n)
+uint16_t process_burst(struct worker *w, uint16_t port, uint8_t role, struct rte_mbuf **pkts, uint16_t n,
+		       struct rte_mbuf **out)
 {
 	const struct dp_port *p = &dp.ports[port];
 	struct sad *sad = atomic_load_explicit(&dp.sad, memory_order_acquire);
-	struct fib *fib = atomic_load_explicit(&dp.fib, memory_order_acquire);
 	struct sa *sa_of[DP_BURST];
-	struct rte_mbuf *out[DP_BURST];
 	uint16_t kept;
 	const struct spd *spd_in = atomic_load_explicit(&dp.spd[ESP_DP_DIR_IN], memory_order_acquire);
 	if (role == ESP_DP_ROLE_WAN) {
@@ -71,8 +71,28 @@ static void handle_burst(struct worker *w, uint16_t port, uint8_t role, struct r
 		kept = classify_lan(w, p, spd_out, sad, pkts, n, sa_of);
 	}
 	exc_flush(w, port);
-	uint16_t nout = run_sas(w, spd_in, pkts, sa_of, kept, out, 0);
-	route_and_send(w, fib, out, nout);
+	return run_sas(w, spd_in, pkts, sa_of, kept, out, 0);
+}
+
+static void handle_burst(struct worker *w, uint16_t port, uint8_t role, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_mbuf *out[DP_BURST];
+	uint16_t nout = process_burst(w, port, role, pkts, n, out);
+	route_and_send(w, atomic_load_explicit(&dp.fib, memory_order_acquire), out, nout);
+}
+
+uint16_t worker_rx(struct worker *w, uint16_t k, struct rte_mbuf **pkts)
+{
+	uint16_t port = w->ports[k];
+	uint16_t n = rte_eth_rx_burst(port, w->rxq[k], pkts, DP_BURST);
+	/* the kernel's traffic is light: the worker of RX queue 0 polls the TAP, and under a
+	 * full burst (a read() syscall per poll) only every 16th loop */
+	if (w->rxq[k] == 0 && (n < DP_BURST || (w->loops & 15) == 0))
+		exc_poll(w, port);
+	w->port[port].rx += n;
+	for (uint16_t i = 0; i < n; i++)
+		w->port[port].rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	return n;
 }
 
 int worker_main(void *arg)
@@ -82,18 +102,16 @@ int worker_main(void *arg)
 	rte_rcu_qsbr_thread_register(dp.rcu, w->rcu_id);
 	rte_rcu_qsbr_thread_online(dp.rcu, w->rcu_id);
 	while (!atomic_load_explicit(&dp.stop, memory_order_relaxed)) {
+		bool spreading = spread_on();
+		if (spreading)
+			spread_serve(w);
 		for (uint16_t k = 0; k < w->nports; k++) {
+			if (spreading && spread_poll(w, k))
+				continue;
 			uint16_t port = w->ports[k];
-			uint16_t n = rte_eth_rx_burst(port, w->rxq[k], pkts, DP_BURST);
-			/* the kernel's traffic is light: the worker of RX queue 0 polls the TAP, and
-			 * under a full burst (a read() syscall per poll) only every 16th loop */
-			if (w->rxq[k] == 0 && (n < DP_BURST || (w->loops & 15) == 0))
-				exc_poll(w, port);
+			uint16_t n = worker_rx(w, k, pkts);
 			if (n == 0)
 				continue;
-			w->port[port].rx += n;
-			for (uint16_t i = 0; i < n; i++)
-				w->port[port].rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
 			tap_rx(w, port, dp.ports[port].role, pkts, n);
 			handle_burst(w, port, dp.ports[port].role, pkts, n);
 			tap_burst_done(w);

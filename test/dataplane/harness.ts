@@ -63,6 +63,8 @@ export interface Stats {
 	ports: { name: string; port: number; rx_packets: number; tx_packets: number; rx_bytes: number; tx_bytes: number; exc_to_kernel?: number; exc_from_kernel?: number }[];
 	sas: SaStats[];
 	drops: Record<string, number>;
+	/** per worker lcore: packets it received, sent, and put through an SA's ESP stage */
+	workers?: { lcore: number; rx_packets: number; tx_packets: number; esp_packets: number }[];
 }
 
 /** {dir with config.json and pcaps} => the runner's exit, output and final counters; with a

@@ -94,7 +94,8 @@ export function writePcap(path: string, frames: Buffer[]): void {
 
 /** {dir, config, rx files per queue of the port that receives, tx file names per queue of the
  * port that sends, which port receives} => the runner's exit, output and counters */
-export async function runWorkers(dir: string, name: string, config: object, rxPort: 'wan' | 'lan', rx: string[], tx: string[]): Promise<Run & { stats: Stats }> {
+export async function runWorkers(dir: string, name: string, config: object, rxPort: 'wan' | 'lan', rx: string[], tx: string[],
+	env: Record<string, string> = {}): Promise<Run & { stats: Stats }> {
 	writeFileSync(join(dir, `${name}.json`), JSON.stringify(config));
 	const empty = join(dir, 'empty.pcap');
 	writePcap(empty, []);
@@ -107,7 +108,7 @@ export async function runWorkers(dir: string, name: string, config: object, rxPo
 	const statsPath = join(dir, `${name}-stats.json`);
 	const r = await run(runnerPath, ['--config', join(dir, `${name}.json`), '--until-idle', '1500', '--stats-json', statsPath,
 		'--log', join(dir, `${name}.log`), '--', ...ealArgs(WORKERS, `mc${name}`), '--vdev', `net_pcap0,${wan}`, '--vdev', `net_pcap1,${lan}`],
-	{ timeoutMs: 180_000 });
+	{ timeoutMs: 180_000, env });
 	if (r.code !== 0) throw new Error(`${name}: esplane-dp exited ${r.code}: ${r.stderr.slice(-2000)}`);
 	const stats = JSON.parse(readFileSync(statsPath, 'utf8')) as Stats;
 	return { ...r, stats };
