@@ -31,6 +31,9 @@ static struct {
 	bool on;
 	struct spread_stream *stream[DP_MAX_PORTS][DP_MAX_WORKERS];	/* [port][rx queue] */
 	struct rte_ring *inbox[DP_MAX_WORKERS];
+	/* busy: the worker's last poll brought a burst; otherwise (nothing to poll, nothing
+	 * came, its queue full) it may take bursts from others' inboxes */
+	struct { bool busy; } __rte_cache_aligned worker[DP_MAX_WORKERS];
 } spread;
 
 bool spread_on(void)
@@ -116,10 +119,13 @@ bool spread_poll(struct worker *w, uint16_t k)
 {
 	uint16_t port = w->ports[k];
 	struct spread_stream *s = spread.stream[port][w->rxq[k]];
-	if (s->issued - atomic_load_explicit(&s->sent, memory_order_acquire) >= SPREAD_SLOTS)
-		return true;	/* full: let the others catch up */
+	if (s->issued - atomic_load_explicit(&s->sent, memory_order_acquire) >= SPREAD_SLOTS) {
+		spread.worker[w->id].busy = false;	/* full: help the others catch up */
+		return true;
+	}
 	struct spread_slot *sl = &s->slot[s->issued % SPREAD_SLOTS];
 	uint16_t n = worker_rx(w, k, sl->pkts);
+	spread.worker[w->id].busy = n != 0;
 	if (n == 0)
 		return true;
 	sl->ticket = s->issued++;
@@ -136,9 +142,11 @@ bool spread_poll(struct worker *w, uint16_t k)
 void spread_serve(struct worker *w)
 {
 	void *got[8];
-	/* its own inbox first; when that is empty, the others' (a worker that is busy, or that
-	 * the OS descheduled, would otherwise hold up every queue whose bursts it was given) */
-	for (unsigned k = 0; k < dp.nworkers; k++) {
+	/* its own inbox first; when that is empty and the worker has nothing else to do, the
+	 * others' (a worker that is busy, or that the OS descheduled, would otherwise hold up
+	 * every queue whose bursts it was given) */
+	unsigned tries = spread.worker[w->id].busy ? 1 : dp.nworkers;
+	for (unsigned k = 0; k < tries; k++) {
 		unsigned from = (w->id + k) % dp.nworkers;
 		unsigned n = rte_ring_dequeue_burst(spread.inbox[from], got, RTE_DIM(got), NULL);
 		for (unsigned i = 0; i < n; i++)

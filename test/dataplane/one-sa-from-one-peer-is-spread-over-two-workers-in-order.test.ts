@@ -19,19 +19,27 @@ test('one inbound SA on one RX queue is decrypted by both workers, flows in orde
 	const ordered = [0, 1].flatMap(k => readPcap(join(dir, `wan_out_${k}.pcap`)).map(p => p.frame));
 	writePcap(join(dir, 'one_queue.pcap'), ordered);
 
-	const r = await runWorkers(dir, 'receiver', receiverConfig, 'wan', ['one_queue.pcap'], ['lan_out_0.pcap', 'lan_out_1.pcap'], { ESPLANE_DP_SPREAD: '1' });
-	t.deepEqual(nonZero(r.stats.drops), {}, 'no replay (or any other) drop');
-	t.is(r.stats.sas[0]!.packets, total);
-	const workers = r.stats.workers ?? [];
-	t.is(workers.length, 2);
-	t.true(workers.every(w => w.esp_packets > 0), `both workers decrypted: ${workers.map(w => w.esp_packets).join(' + ')}`);
-	t.is(workers.filter(w => w.rx_packets > 0).length, 1, 'one worker polled the one queue');
+	// order and exact acceptance must hold on every run; a run counts as spread when both
+	// workers decrypted (a loaded machine may leave the second one descheduled throughout, and
+	// then the first takes its bursts back)
+	let spread = false;
+	for (let attempt = 1; attempt <= 3 && !spread; attempt++) {
+		const r = await runWorkers(dir, `receiver${attempt}`, receiverConfig, 'wan', ['one_queue.pcap'], [`lan_out_0_${attempt}.pcap`, `lan_out_1_${attempt}.pcap`], { ESPLANE_DP_SPREAD: '1' });
+		t.deepEqual(nonZero(r.stats.drops), {}, 'no replay (or any other) drop');
+		t.is(r.stats.sas[0]!.packets, total);
+		const workers = r.stats.workers ?? [];
+		t.is(workers.length, 2);
+		t.is(workers.filter(w => w.rx_packets > 0).length, 1, 'one worker polled the one queue');
+		spread = workers.every(w => w.esp_packets > 0);
+		t.log(`run ${attempt}: decrypted ${workers.map(w => w.esp_packets).join(' + ')}`);
 
-	const out = [0, 1].flatMap(k => readPcap(join(dir, `lan_out_${k}.pcap`)).map(p => flowOf(p.frame)));
-	t.is(out.length, total);
-	const byFlow = new Map<number, number[]>();
-	for (const [flow, idx] of out) byFlow.set(flow, [...(byFlow.get(flow) ?? []), idx]);
-	t.is(byFlow.size, 2 * flows);
-	for (const [flow, idx] of byFlow)
-		t.deepEqual(idx, Array.from({ length: perFlow }, (_, i) => i), `flow ${flow} complete and in order`);
+		const out = [0, 1].flatMap(k => readPcap(join(dir, `lan_out_${k}_${attempt}.pcap`)).map(p => flowOf(p.frame)));
+		t.is(out.length, total);
+		const byFlow = new Map<number, number[]>();
+		for (const [flow, idx] of out) byFlow.set(flow, [...(byFlow.get(flow) ?? []), idx]);
+		t.is(byFlow.size, 2 * flows);
+		for (const [flow, idx] of byFlow)
+			t.deepEqual(idx, Array.from({ length: perFlow }, (_, i) => i), `flow ${flow} complete and in order`);
+	}
+	t.true(spread, 'in one of three runs both workers decrypted');
 });
