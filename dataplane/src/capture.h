@@ -84,6 +84,7 @@ bool trace_claim(struct worker *w, uint16_t port, struct rte_mbuf **pkts, uint16
 void trace_sa(struct worker *w, const struct sa *sa, struct rte_mbuf **pkts, uint16_t n);
 void trace_tx(struct worker *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
 void trace_punt(struct worker *w, struct rte_mbuf **pkts, uint16_t n);
+void trace_inherit(struct rte_mbuf *from, struct rte_mbuf **pkts, uint16_t n);
 void trace_flush(struct worker *w);
 
 /* Packets at a capture point: copied when a capture is armed there. port = ESP_DP_ANY_PORT
@@ -128,6 +129,13 @@ static inline void tap_punt(struct worker *w, struct rte_mbuf **pkts, uint16_t n
 {
 	if (unlikely(w->trace_burst))
 		trace_punt(w, pkts, n);
+}
+
+/* Packets made from one (fragments): a traced packet's decision follows them. */
+static inline void tap_inherit(struct worker *w, struct rte_mbuf *from, struct rte_mbuf **pkts, uint16_t n)
+{
+	if (unlikely(w->trace_burst))
+		trace_inherit(from, pkts, n);
 }
 
 /* A run of packets of one SA, before its stage: the encrypt capture point and the trace. */

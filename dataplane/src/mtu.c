@@ -11,7 +11,7 @@
 
 #include <rte_ip.h>
 
-#include "internal.h"
+#include "capture.h"
 
 /* Per port, beside struct dp_port: its MTU, which workers read while control calls change it. */
 static struct mtu_port {
@@ -131,6 +131,7 @@ uint16_t mtu_outbound_run(struct worker *w, struct sa *sa, struct rte_mbuf **pkt
 				dp_drop(w, sa, m, nf == -ENOMEM ? ESP_DP_DROP_no_room : ESP_DP_DROP_too_big);
 				continue;
 			}
+			tap_inherit(w, m, frag, (uint16_t)nf);
 			rte_pktmbuf_free(m);
 			for (int k = 0; k < nf; k++)
 				batch_add(&b, frag[k]);

@@ -138,6 +138,7 @@ void trace_drop(struct worker *w, const struct sa *sa, struct rte_mbuf *m, unsig
 	struct trace_pending *p = pending(w, m);
 	if (!p)
 		return;
+	*slot_of(m) = 0;	/* freed next: if a stage reallocates it in this burst, it is not this packet */
 	p->rec.verdict = 1;
 	p->rec.drop = (uint16_t)reason;
 	if (sa && !p->rec.spi)
@@ -163,11 +164,22 @@ void trace_tx(struct worker *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
 
 void trace_punt(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
+	/* the TAP frees what it writes, and a later stage of this burst may reallocate it: the
+	 * field is cleared now (a frame the kernel then refuses keeps the verdict to-kernel) */
 	for (uint16_t i = 0; i < n; i++) {
 		struct trace_pending *p = pending(w, pkts[i]);
-		if (p)
+		if (p) {
 			p->rec.verdict = 3;
+			*slot_of(pkts[i]) = 0;
+		}
 	}
+}
+
+void trace_inherit(struct rte_mbuf *from, struct rte_mbuf **pkts, uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++)
+		*slot_of(pkts[i]) = *slot_of(from);
+	*slot_of(from) = 0;	/* freed next, as in trace_drop */
 }
 
 static uint8_t trace_class(const struct trace_pending *p)

@@ -6,7 +6,8 @@
                            ESP packet of an unknown SPI (0x999) and one plain UDP datagram
                            (not ESP); inner.json: the hex of the four inner packets;
                            lan_in.pcap: what hosts behind esplane send: UDP 10.1.0.1 to
-                           10.2.0.1 (protected), to 10.3.0.1 (discarded), to 10.9.0.1 (no policy)
+                           10.2.0.1 (protected), to 10.3.0.1 (discarded), to 10.9.0.1 (no policy),
+                           1500 bytes to 10.2.0.2 (protected, in fragments)
 """
 import json
 import os
@@ -36,6 +37,8 @@ def gen(d):
     wrpcap(os.path.join(d, 'wan_in.pcap'), frames)
     lan = [Ether(src='02:00:00:00:01:01', dst='02:00:00:00:01:fe') / IP(src='10.1.0.1', dst=dst) / UDP(sport=6000, dport=6001) / Raw(b'lan')
            for dst in ('10.2.0.1', '10.3.0.1', '10.9.0.1')]
+    # a full-size packet: too big for the wan once in ESP, so it is fragmented before encryption
+    lan.append(Ether(src='02:00:00:00:01:01', dst='02:00:00:00:01:fe') / IP(src='10.1.0.1', dst='10.2.0.2') / UDP(sport=6000, dport=6001) / Raw(b'x' * 1472))
     wrpcap(os.path.join(d, 'lan_in.pcap'), lan)
     with open(os.path.join(d, 'inner.json'), 'w') as f:
         json.dump(inner, f)
