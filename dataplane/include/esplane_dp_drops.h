@@ -31,6 +31,7 @@
 	X(crypto_failed,    "crypto device reported an error other than ICV mismatch") \
 	X(tx_full,          "transmit queue full") \
 	X(too_big,          "ESP form larger than the wan MTU and not fragmentable (IPv4 DF or IPv6); ICMP too-big sent back") \
-	X(too_big_icmp_limited, "as too_big, but the ICMP error to the sender was suppressed by the rate limit")
+	X(too_big_icmp_limited, "as too_big, but the ICMP error to the sender was suppressed by the rate limit") \
+	X(not_local,        "wan packet neither ESP nor for this node: not handed to the kernel, which could route it in clear")
 
 #endif

@@ -1,7 +1,9 @@
 /* The one place that decides what a received packet is and where it goes next.
  *   wan: ESP (IP proto 50, or UDP to 4500 with a non-zero SPI, RFC 3948) with a known
- *        inbound SA -> inbound; everything else (IKE, ARP, ICMP, ...) -> the port's exception
- *        TAP, or dropped as non_esp when the port has none. Unreadable IP headers: malformed.
+ *        inbound SA -> inbound; the node's other traffic (IKE, ARP, ND, ICMP, anything to the
+ *        port's addresses, broadcast, link-scope multicast) -> the port's exception TAP, or
+ *        dropped as non_esp when the port has none; IP to other addresses: not_local.
+ *        Unreadable IP headers: malformed.
  *   lan: ARP, ND and packets to the port's own addresses -> its exception TAP; IPv4/IPv6 ->
  *        outbound SPD -> protect (with its SA) / bypass / discard (never in clear unmatched). */
 #include <string.h>
@@ -117,6 +119,12 @@ uint16_t classify_wan(struct worker *w, const struct dp_port *port, const struct
 		const uint8_t *dst = NULL;
 		uint32_t off = esp_offset(m, family, &dst);
 		if (off == 0) {
+			/* fail closed: the kernel behind the TAP may forward, so only the node's own
+			 * traffic goes there, never a packet it could route on in clear */
+			if (!exc_wan_ip_for_kernel(port, m, family)) {
+				dp_drop(w, NULL, m, ESP_DP_DROP_not_local);
+				continue;
+			}
 			rte_pktmbuf_prepend(m, DP_ETH_LEN);	/* strip_l2 left the header in place */
 			exc_punt(w, port, m, ESP_DP_DROP_non_esp);
 			continue;

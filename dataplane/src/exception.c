@@ -109,6 +109,25 @@ static bool own_address(const struct dp_port *p, uint8_t family, const uint8_t *
 	return false;
 }
 
+/* {port, ethertype, L3 header and length} => the kernel's: to one of the port's addresses,
+ * limited broadcast, link-scope multicast (224.0.0.0/24, ff0X::/16 with scope <= 2: ND, MLD),
+ * or ND carried to any address */
+static bool l3_for_kernel(const struct dp_port *p, uint16_t type, const uint8_t *l3, uint32_t len)
+{
+	if (type == RTE_ETHER_TYPE_IPV4 && len >= 20) {
+		const uint8_t *dst = l3 + 16;
+		return own_address(p, 4, dst) || (dst[0] == 255 && dst[1] == 255 && dst[2] == 255 && dst[3] == 255) ||
+		       (dst[0] == 224 && dst[1] == 0 && dst[2] == 0);
+	}
+	if (type == RTE_ETHER_TYPE_IPV6 && len >= 40) {
+		const uint8_t *dst = l3 + 24;
+		if (own_address(p, 6, dst) || (dst[0] == 0xff && (dst[1] & 15) <= 2))
+			return true;
+		return l3[6] == IPPROTO_ICMPV6 && len >= 41 && l3[40] >= ICMP6_ND_FIRST && l3[40] <= ICMP6_ND_LAST;
+	}
+	return false;
+}
+
 bool exc_lan_for_kernel(const struct dp_port *p, const struct rte_mbuf *m)
 {
 	if (!p->has_exc)
@@ -118,24 +137,16 @@ bool exc_lan_for_kernel(const struct dp_port *p, const struct rte_mbuf *m)
 		return false;
 	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint16_t type = (uint16_t)(f[12] << 8 | f[13]);
-	const uint8_t *l3 = f + DP_ETH_LEN;
-	if (type == RTE_ETHER_TYPE_ARP)
+	return type == RTE_ETHER_TYPE_ARP || l3_for_kernel(p, type, f + DP_ETH_LEN, len - DP_ETH_LEN);
+}
+
+bool exc_wan_ip_for_kernel(const struct dp_port *p, const struct rte_mbuf *m, uint8_t family)
+{
+	/* a port without configured addresses cannot tell: the kernel decides, as before */
+	if (!p->has_exc || p->naddr == 0)
 		return true;
-	if (type == RTE_ETHER_TYPE_IPV4 && len >= DP_ETH_LEN + 20) {
-		const uint8_t *dst = l3 + 16;
-		/* ours, limited broadcast, or link-local multicast (224.0.0.0/24) */
-		return own_address(p, 4, dst) || (dst[0] == 255 && dst[1] == 255 && dst[2] == 255 && dst[3] == 255) ||
-		       (dst[0] == 224 && dst[1] == 0 && dst[2] == 0);
-	}
-	if (type == RTE_ETHER_TYPE_IPV6 && len >= DP_ETH_LEN + 40) {
-		const uint8_t *dst = l3 + 24;
-		/* ours, link-local-scope multicast (ND, MLD), or ND carried to any address */
-		if (own_address(p, 6, dst) || (dst[0] == 0xff && (dst[1] & 15) <= 2))
-			return true;
-		return l3[6] == IPPROTO_ICMPV6 && len >= DP_ETH_LEN + 41 && l3[40] >= ICMP6_ND_FIRST &&
-		       l3[40] <= ICMP6_ND_LAST;
-	}
-	return false;
+	return l3_for_kernel(p, family == 4 ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6,
+			     rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m));
 }
 
 void exc_flush(struct worker *w, uint16_t port)

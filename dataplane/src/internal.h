@@ -345,6 +345,9 @@ static inline uint16_t port_tx_burst(const struct worker *w, uint16_t port, stru
 /* ---- exception.c: the TAP to the kernel per port ---- */
 /* {lan port, Ethernet frame} => true when the kernel must see it (ARP, ND, to our addresses) */
 bool exc_lan_for_kernel(const struct dp_port *p, const struct rte_mbuf *m);
+/* {wan port, non-ESP L3 packet} => true when it is the node's (to its addresses, broadcast,
+ * link-scope multicast, ND); anything else must not reach a kernel that could route it */
+bool exc_wan_ip_for_kernel(const struct dp_port *p, const struct rte_mbuf *m, uint8_t family);
 /* {frame} => queued for the port's TAP, or dropped with reason when the port has none */
 static inline void exc_punt(struct worker *w, const struct dp_port *p, struct rte_mbuf *m, unsigned reason)
 {
