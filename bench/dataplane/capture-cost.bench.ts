@@ -8,7 +8,7 @@ import type { Benchmark, BenchRow } from '../types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-interface CaptureCost { size: number; op: string; point: string; disarmedMpps: number; armedMpps: number; ratio: number; capturedPerS: number; captureDroppedPerS: number }
+interface CaptureCost { size: number; op: string; point: string; disarmedMpps: number; armedMpps: number; ratio: number; disarmedMppsPerCpu: number; armedMppsPerCpu: number; ratioPerCpu: number; capturedPerS: number; captureDroppedPerS: number }
 
 const bench: Benchmark = {
 	title: 'dataplane capture cost, one worker core, AES-GCM-128',
@@ -25,7 +25,7 @@ const bench: Benchmark = {
 			unit: 'Mpps',
 			reference: { name: 'capture disarmed', value: x.disarmedMpps, unit: 'Mpps' },
 			ratio: x.ratio,
-			extra: { recordsPerS: Math.round(x.capturedPerS), ringFullPerS: Math.round(x.captureDroppedPerS) },
+			extra: { mppsPerCpuDisarmed: x.disarmedMppsPerCpu, mppsPerCpuArmed: x.armedMppsPerCpu, ratioPerCpu: x.ratioPerCpu, recordsPerS: Math.round(x.capturedPerS), ringFullPerS: Math.round(x.captureDroppedPerS) },
 		}));
 		return {
 			name: 'capture armed vs disarmed (one worker, every packet captured, ring drained by a control thread)',
