@@ -11,30 +11,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import test from 'ava';
 import { runInUml } from '../helpers/uml.js';
+import { kernelPeerConfig, kernelPeerXfrm } from './kernel-peer.js';
 import { nonZero, runnerPath, type Stats } from './harness.js';
 
-const CBC_KEY = `0x${'3c'.repeat(16)}`;
-const SHA_KEY = `0x${'5a'.repeat(32)}`;
-const GCM_KEY = `0x${'c3'.repeat(16)}a1b2c3d4`;
-
-const config = {
-	ports: [{ name: 'wan', port: 0, role: 'wan' }, { name: 'lan', port: 1, role: 'lan' }],
-	sas: [
-		{ spi: '0x1001', dir: 'out', mode: 'tunnel', src: '192.0.2.1', dst: '192.0.2.2', esn: true, replayWindow: 128,
-			enc: { name: 'cbc(aes)', key: CBC_KEY }, auth: { name: 'hmac(sha256)', key: SHA_KEY, truncBits: 128 } },
-		{ spi: '0x2001', dir: 'in', mode: 'tunnel', src: '192.0.2.2', dst: '192.0.2.1', replayWindow: 64,
-			aead: { name: 'rfc4106(gcm(aes))', key: GCM_KEY, icvBits: 128 } },
-	],
-	policies: [
-		{ dir: 'out', src: '10.1.0.0/24', dst: '10.2.0.0/24', action: 'protect', spi: '0x1001' },
-		{ dir: 'in', src: '10.2.0.0/24', dst: '10.1.0.0/24', action: 'protect', spi: '0x2001' },
-	],
-	routes: [{ dst: '192.0.2.0/24', port: 'wan' }, { dst: '10.1.0.0/24', port: 'lan' }],
-	neighbors: [
-		{ ip: '192.0.2.2', mac: '02:00:00:00:00:02', port: 'wan' },
-		{ ip: '10.1.0.1', mac: '02:00:00:00:01:02', port: 'lan' },
-	],
-};
+const config = kernelPeerConfig();
 
 // One comment and one command per step; failures are collected in $OUT/failures.
 const script = `
@@ -59,10 +39,7 @@ addr add 192.0.2.2/24 dev kwan
 addr add 10.2.0.1/32 dev lo
 route add 10.1.0.0/24 via 192.0.2.1 src 10.2.0.1 mtu 1400
 neigh add 192.0.2.1 lladdr 02:00:00:00:00:01 dev kwan nud permanent
-xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x1001 reqid 1 mode tunnel flag esn replay-window 128 enc cbc(aes) ${CBC_KEY} auth-trunc hmac(sha256) ${SHA_KEY} 128
-xfrm state add src 192.0.2.2 dst 192.0.2.1 proto esp spi 0x2001 reqid 2 mode tunnel aead rfc4106(gcm(aes)) ${GCM_KEY} 128
-xfrm policy add dir out src 10.2.0.0/24 dst 10.1.0.0/24 tmpl src 192.0.2.2 dst 192.0.2.1 proto esp mode tunnel reqid 2
-xfrm policy add dir in src 10.1.0.0/24 dst 10.2.0.0/24 tmpl src 192.0.2.1 dst 192.0.2.2 proto esp mode tunnel reqid 1
+${kernelPeerXfrm}
 IPCMDS
 # the host behind esplane
 ip -n espdph -b - <<IPCMDS
