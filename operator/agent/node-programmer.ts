@@ -10,6 +10,7 @@ import type { DesiredTunnel, ObservedChildSa, ObservedTunnel, TunnelProgrammer, 
 import type { CharonReconciler } from './strongswan/reconcile.js';
 import { specToVici, type RenderedTunnel, type TunnelSecrets } from './strongswan/render.js';
 import { isTunnelSpecError } from './strongswan/spec-error.js';
+import { TrafficClock } from './traffic-seen.js';
 
 /** SPIs (hex, as charon prints them: "c0ffee01") present somewhere: the kernel's SAD or the dataplane. */
 export type SpiProbe = () => Promise<Set<string>> | Set<string>;
@@ -48,6 +49,7 @@ export class NodeProgrammer implements TunnelProgrammer {
 	/** IKE config name → tunnel key, from the last apply (a hub renders one conn per spoke). */
 	#connToTunnel = new Map<string, string>();
 	#renderErrors = new Map<string, string>();
+	readonly #traffic = new TrafficClock();
 
 	constructor(opts: NodeProgrammerOptions) {
 		this.#o = opts;
@@ -126,14 +128,17 @@ export class NodeProgrammer implements TunnelProgrammer {
 				o.counters.packetsOut += c.packetsOut;
 				o.counters.bytesIn += c.bytesIn;
 				o.counters.bytesOut += c.bytesOut;
-				// charon reports seconds since the last packet each way (the kernel's use time,
-				// which the dataplane's write-back keeps true in dpdk mode).
-				const lastIn = secondsAgo(c.raw['use-in'], now);
-				const lastOut = secondsAgo(c.raw['use-out'], now);
+				// charon reports seconds since the last packet each way (the kernel's policy use
+				// times: empty in dpdk mode), and counters that moved since the last look say it too.
+				const moved = this.#traffic.seen(`${c.spiIn}/${c.spiOut}`, c.packetsIn, c.packetsOut, new Date(now));
+				const later = (a: Date | undefined, b: Date | undefined) => (a && b ? (a > b ? a : b) : (a ?? b));
+				const lastIn = later(secondsAgo(c.raw['use-in'], now), moved.inAt);
+				const lastOut = later(secondsAgo(c.raw['use-out'], now), moved.outAt);
 				if (lastIn && (!o.counters.lastInAt || lastIn > o.counters.lastInAt)) o.counters.lastInAt = lastIn;
 				if (lastOut && (!o.counters.lastOutAt || lastOut > o.counters.lastOutAt)) o.counters.lastOutAt = lastOut;
 			}
 		}
+		this.#traffic.sweep();
 		return out;
 	}
 }
