@@ -69,7 +69,10 @@ export async function startDpdkMode(o: DpdkModeOptions): Promise<DpdkMode> {
 	dataplane.run();
 	// ports with an exception TAP: the kernel's neighbours and routes lead, the file's are fallback
 	const exceptionPath = cfg.ports.some(p => p.exception)
-		? await startExceptionPath({ dataplane, ports: cfg.ports, routes: cfg.routes, neighbors: cfg.neighbors, log: o.log }).catch((err: unknown) => {
+		? await startExceptionPath({
+			dataplane, ports: cfg.ports, routes: cfg.routes, neighbors: cfg.neighbors, log: o.log,
+			destinations: () => dataplane.listSas().filter(k => k.dir === 'out').map(k => k.dst),
+		}).catch((err: unknown) => {
 			dataplane.shutdown();
 			throw err;
 		})

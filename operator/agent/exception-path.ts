@@ -16,6 +16,7 @@ import type { UnresolvedNexthop } from '../dataplane/binding.js';
 import type { DpPort, DpRoute } from '../dataplane/types.js';
 import type { Logger } from '../log/index.js';
 import { ForwardingMirror } from './forwarding-mirror.js';
+import { nextHopOf } from './next-hop.js';
 
 const run = promisify(execFile);
 
@@ -37,6 +38,9 @@ export interface ExceptionPathOptions {
 	reaskMs?: number;
 	/** full resync period of the mirror (ForwardingMirror's resyncMs) */
 	resyncMs?: number;
+	/** outer destinations the dataplane is about to send to (outbound SAs' peers): their next
+	 * hops are resolved before the first packet, not after it was dropped */
+	destinations?: () => readonly string[];
 }
 
 export interface ExceptionPathStats {
@@ -110,9 +114,18 @@ export async function startExceptionPath(o: ExceptionPathOptions): Promise<Excep
 	const mirrored = new Set(Object.values(interfaces));
 	const reaskMs = o.reaskMs ?? 1000;
 	const asked = new Map<string, number>();
+	let primedAt = 0;
+	const wanted = (): UnresolvedNexthop[] => {
+		const now = Date.now();
+		if (!o.destinations || now - primedAt < reaskMs) return [];
+		primedAt = now;
+		const routes = o.dataplane.listRoutes();
+		const known = new Set(o.dataplane.listNeighbors().filter(n => n.mac).map(n => `${n.port}|${n.ip}`));
+		return o.destinations().map(d => nextHopOf(d, routes)).filter((h): h is UnresolvedNexthop => h !== undefined && !known.has(`${h.port}|${h.ip}`));
+	};
 	const poll = setInterval(() => {
 		const now = Date.now();
-		for (const h of o.dataplane.unresolved()) {
+		for (const h of [...o.dataplane.unresolved(), ...wanted()]) {
 			const key = `${h.port}|${h.ip}`;
 			if (!mirrored.has(h.port) || now - (asked.get(key) ?? -Infinity) < reaskMs) continue;
 			asked.set(key, now);
