@@ -21,6 +21,11 @@
 #define DP_MAX_PORTS	8
 #define DP_MAX_WORKERS	8
 #define DP_BURST	32
+/* Packets whose next hop has no MAC yet wait this long at most, DP_HOLD per worker, while the
+ * kernel resolves it over the exception TAP and the agent mirrors the answer in (25-50 ms
+ * measured): the first packets of a flow to a fresh neighbour arrive instead of being lost. */
+#define DP_HOLD		64
+#define DP_HOLD_MS	500
 #define DP_ETH_LEN	14
 #define DP_REPLAY_MAX	32768	/* largest accepted replay window, packets */
 
@@ -207,6 +212,10 @@ struct worker {
 	uint16_t exc_n;				/* frames waiting in exc_q for the TAP */
 	struct rte_mbuf *exc_q[DP_BURST];
 	uint32_t loops;
+	/* route.c: packets waiting briefly for their next hop's MAC, oldest first */
+	uint16_t held_n;
+	struct rte_mbuf *held[DP_HOLD];
+	uint64_t held_tsc[DP_HOLD];
 	/* crypto scratch for one batch */
 	struct rte_crypto_vec vec[DP_BURST];
 	struct rte_crypto_sgl sgl[DP_BURST];
@@ -272,6 +281,11 @@ uint16_t esp_inbound_policy_check(struct sa *sa, const struct spd *spd, struct r
 sa_process_fn esp_inbound_fn(const struct sa *sa);
 sa_process_fn esp_outbound_fn(const struct sa *sa);
 void route_and_send(struct worker *w, const struct fib *fib, struct rte_mbuf **pkts, uint16_t n);
+/* {worker, fib} => held packets whose next hop is now known are sent, those held longer than
+ * DP_HOLD_MS dropped as no_neighbor; the rest wait on. Cheap when nothing is held. */
+void route_retry_held(struct worker *w, const struct fib *fib);
+/* {worker} => every held packet dropped (the worker is stopping) */
+void route_drop_held(struct worker *w);
 
 /* {a, b, family} => the 4 or 16 address bytes are equal; inline, no library call per packet */
 static inline bool dp_addr_eq(const uint8_t *a, const uint8_t *b, uint8_t family)

@@ -208,8 +208,63 @@ static inline uint8_t resolve(const struct fib *f, uint8_t family, const uint8_t
 	return 0;
 }
 
+/* {packet} => its IP family and destination address */
+static inline const uint8_t *pkt_dst(const struct rte_mbuf *m, uint8_t *family)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	*family = (p[0] >> 4) == 4 ? 4 : 6;
+	return *family == 4 ? p + offsetof(struct rte_ipv4_hdr, dst_addr) : p + offsetof(struct rte_ipv6_hdr, dst_addr);
+}
+
+/* {worker, packet without a next-hop MAC} => true when it waits in the worker's hold queue.
+ * The fuzz target's worker (id DP_MAX_WORKERS) never holds: nothing would release it. */
+static inline bool hold(struct worker *w, struct rte_mbuf *m)
+{
+	if (w->id >= DP_MAX_WORKERS || w->held_n == DP_HOLD)
+		return false;
+	w->held[w->held_n] = m;
+	w->held_tsc[w->held_n++] = rte_rdtsc();
+	return true;
+}
+
+void route_retry_held(struct worker *w, const struct fib *f)
+{
+	if (likely(w->held_n == 0))
+		return;
+	const uint64_t now = rte_rdtsc(), limit = rte_get_tsc_hz() / 1000 * DP_HOLD_MS;
+	struct rte_mbuf *ready[DP_HOLD];
+	uint16_t nready = 0, keep = 0, n = w->held_n;
+	struct hop hop;
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = w->held[i];
+		uint8_t family;
+		const uint8_t *dst = pkt_dst(m, &family);
+		uint8_t st = resolve(f, family, dst, &hop);
+		if (st == 0) {
+			ready[nready++] = m;
+		} else if (st != ESP_DP_DROP_no_neighbor + 1 || now - w->held_tsc[i] > limit) {
+			dp_drop(w, NULL, m, st - 1u);
+		} else {
+			w->held[keep] = m;
+			w->held_tsc[keep++] = w->held_tsc[i];
+		}
+	}
+	w->held_n = keep;
+	/* in the order they came; route_and_send may hold again what lost its MAC meanwhile */
+	for (uint16_t i = 0; i < nready; i += DP_BURST)
+		route_and_send(w, f, ready + i, (uint16_t)RTE_MIN(DP_BURST, nready - i));
+}
+
+void route_drop_held(struct worker *w)
+{
+	for (uint16_t i = 0; i < w->held_n; i++)
+		dp_drop(w, NULL, w->held[i], ESP_DP_DROP_no_neighbor);
+	w->held_n = 0;
+}
+
 /* Consecutive packets to one destination (every packet of an outbound SA goes to its peer)
- * share one lookup: the last destination's hop is kept for the rest of the burst. */
+ * share one lookup: the last destination's hop is kept for the rest of the burst. A packet
+ * whose next hop has no MAC yet is held (see DP_HOLD) rather than dropped while there is room. */
 void route_and_send(struct worker *w, const struct fib *f, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct rte_mbuf *q[DP_MAX_PORTS][DP_BURST];	/* n <= DP_BURST */
@@ -219,15 +274,15 @@ void route_and_send(struct worker *w, const struct fib *f, struct rte_mbuf **pkt
 	uint8_t last_family = 0, last_st = 0, last_dst[16];
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-		uint8_t family = (p[0] >> 4) == 4 ? 4 : 6;
-		const uint8_t *dst = family == 4 ? p + offsetof(struct rte_ipv4_hdr, dst_addr)
-						 : p + offsetof(struct rte_ipv6_hdr, dst_addr);
+		uint8_t family;
+		const uint8_t *dst = pkt_dst(m, &family);
 		if (family != last_family || !dp_addr_eq(dst, last_dst, family)) {
 			last_st = resolve(f, family, dst, &hop);
 			last_family = family;
 			memcpy(last_dst, dst, family == 4 ? 4 : 16);
 		}
+		if (last_st == ESP_DP_DROP_no_neighbor + 1 && hold(w, m))
+			continue;
 		struct rte_ether_hdr *eth = last_st ? NULL : (void *)rte_pktmbuf_prepend(m, DP_ETH_LEN);
 		if (!eth) {
 			dp_drop(w, NULL, m, last_st ? last_st - 1u : ESP_DP_DROP_no_room);

@@ -116,9 +116,11 @@ int worker_main(void *arg)
 			handle_burst(w, port, dp.ports[port].role, pkts, n);
 			tap_burst_done(w);
 		}
+		route_retry_held(w, atomic_load_explicit(&dp.fib, memory_order_acquire));
 		w->loops++;
 		rte_rcu_qsbr_quiescent(dp.rcu, w->rcu_id);
 	}
+	route_drop_held(w);
 	rte_rcu_qsbr_thread_offline(dp.rcu, w->rcu_id);
 	rte_rcu_qsbr_thread_unregister(dp.rcu, w->rcu_id);
 	return 0;

@@ -11,9 +11,21 @@ export interface ScenarioResult {
 	explain: string;
 }
 
-export async function runScenario(name: string, opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<ScenarioResult> {
+export type Dataplane = 'dpdk' | 'kernel';
+
+/**
+ * The dataplanes gw-a runs each scenario with: the DPDK dataplane on the wire (the product)
+ * and the kernel's ESP (the chart's `dataplane: kernel`). ESPLANE_E2E_DATAPLANE=dpdk|kernel
+ * narrows a run to one.
+ */
+export function e2eDataplanes(): Dataplane[] {
+	const only = process.env['ESPLANE_E2E_DATAPLANE'];
+	return only === 'dpdk' || only === 'kernel' ? [only] : ['dpdk', 'kernel'];
+}
+
+export async function runScenario(name: string, opts: { dataplane?: Dataplane; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<ScenarioResult> {
 	const timeoutMs = opts.timeoutMs ?? 180_000;
-	const env = { ESPLANE_E2E_DATAPLANE: process.env['ESPLANE_E2E_DATAPLANE'] ?? 'kernel', ...opts.env };
+	const env = { ESPLANE_E2E_DATAPLANE: opts.dataplane ?? 'kernel', ...opts.env };
 	const r = await runInUml(`exec node --import tsx test/e2e/${name}.guest.ts`, { env, timeoutMs, memMB: 1024 });
 	const file = join(r.outDir, 'result.json');
 	const facts = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
