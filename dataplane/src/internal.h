@@ -178,9 +178,14 @@ void spd_classify(const struct spd *spd, union acl_key *keys, const uint8_t *fam
 /* ---- route.c: routes and neighbours, swapped under RCU ---- */
 /* The route half: LPM tables are big (rte_lpm's tbl24 alone is 64 MiB), so a snapshot whose
  * routes did not change shares its predecessor's table and only the neighbour half is new. */
+/* Up to this many routes are searched in order of prefix length instead of through rte_lpm,
+ * whose IPv4 table alone is 64 MiB to allocate and touch: a gateway usually has a handful of
+ * routes, and an agent restart should not wait for that memory (seconds in a small VM). */
+#define DP_SMALL_ROUTES	32
 struct fib_table {
-	struct rte_lpm *lpm4;
+	struct rte_lpm *lpm4;		/* NULL for a small table */
 	struct rte_lpm6 *lpm6;
+	uint32_t *by_len;		/* small table: route indexes, longest prefix first */
 	uint32_t nroutes;
 	int32_t default_route[2];	/* /0 routes (LPM takes depths >= 1): [v4], [v6]; -1 none */
 	struct esp_dp_route *routes;

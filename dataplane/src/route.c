@@ -1,5 +1,6 @@
-/* Routes and neighbours: LPM tables rebuilt on every replace, published under RCU. The last
- * stage of both directions: L3 packet -> route -> neighbour MAC -> Ethernet header -> TX. */
+/* Routes and neighbours: tables rebuilt on every replace (a small one searched by prefix
+ * length, a large one in rte_lpm/rte_lpm6), published under RCU. The last stage of both
+ * directions: L3 packet -> route -> neighbour MAC -> Ethernet header -> TX. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +21,7 @@ static void fib_table_free(struct fib_table *t)
 		return;
 	rte_lpm_free(t->lpm4);
 	rte_lpm6_free(t->lpm6);
+	rte_free(t->by_len);
 	rte_free(t->routes);
 	rte_free(t);
 }
@@ -61,21 +63,28 @@ static int table_build(struct fib_table **out, const struct esp_dp_route *routes
 	*out = t;
 	t->default_route[0] = t->default_route[1] = -1;
 	t->routes = rte_zmalloc("espdp_routes", (n + 1) * sizeof(*t->routes), 0);
-	snprintf(name, sizeof(name), "espdp_lpm4_%u", ++dp.gen);
-	struct rte_lpm_config c4 = { .max_rules = n + 1, .number_tbl8s = 256 };
-	t->lpm4 = rte_lpm_create(name, (int)rte_socket_id(), &c4);
-	/* rte_lpm6 has a 64 MiB tbl24 of its own: made only when an IPv6 route needs it, so two
-	 * IPv4-only snapshots (old and new, during a replace) fit a small EAL memory (-m 256) */
+	const bool small = n <= DP_SMALL_ROUTES;
 	bool v6 = false;
 	for (uint32_t i = 0; i < n; i++)
 		v6 |= routes[i].dst.family == 6 && routes[i].dst.prefix_len > 0;
-	if (v6) {
-		snprintf(name, sizeof(name), "espdp_lpm6_%u", ++dp.gen);
-		struct rte_lpm6_config c6 = { .max_rules = n + 1, .number_tbl8s = 1024 };
-		t->lpm6 = rte_lpm6_create(name, (int)rte_socket_id(), &c6);
+	if (small) {
+		t->by_len = rte_zmalloc("espdp_routes_by_len", (n + 1) * sizeof(*t->by_len), 0);
+		if (!t->routes || !t->by_len)
+			return dp_fail(ENOMEM, "out of memory for routes");
+	} else {
+		snprintf(name, sizeof(name), "espdp_lpm4_%u", ++dp.gen);
+		struct rte_lpm_config c4 = { .max_rules = n + 1, .number_tbl8s = 256 };
+		t->lpm4 = rte_lpm_create(name, (int)rte_socket_id(), &c4);
+		/* rte_lpm6 has a 64 MiB tbl24 of its own: made only when an IPv6 route needs it, so
+		 * two IPv4-only snapshots (old and new, during a replace) fit a small EAL memory */
+		if (v6) {
+			snprintf(name, sizeof(name), "espdp_lpm6_%u", ++dp.gen);
+			struct rte_lpm6_config c6 = { .max_rules = n + 1, .number_tbl8s = 1024 };
+			t->lpm6 = rte_lpm6_create(name, (int)rte_socket_id(), &c6);
+		}
+		if (!t->routes || !t->lpm4 || (v6 && !t->lpm6))
+			return dp_fail(ENOMEM, "cannot create LPM tables (EAL memory: -m)");
 	}
-	if (!t->routes || !t->lpm4 || (v6 && !t->lpm6))
-		return dp_fail(ENOMEM, "cannot create LPM tables (EAL memory: -m)");
 	for (uint32_t i = 0; i < n; i++) {
 		const struct esp_dp_route *r = &routes[i];
 		if (r->port_id >= DP_MAX_PORTS || !dp.ports[r->port_id].used)
@@ -84,7 +93,15 @@ static int table_build(struct fib_table **out, const struct esp_dp_route *routes
 		if ((r->dst.family != 4 && r->dst.family != 6) || r->dst.prefix_len > max)
 			return dp_fail(EINVAL, "routes[%u].dst: not a prefix", i);
 		int rc = 0;
-		if (r->dst.prefix_len == 0) {
+		if (small) {
+			/* insertion by prefix length, longest first; equal lengths keep their order */
+			uint32_t k = i;
+			while (k > 0 && routes[t->by_len[k - 1]].dst.prefix_len < r->dst.prefix_len) {
+				t->by_len[k] = t->by_len[k - 1];
+				k--;
+			}
+			t->by_len[k] = i;
+		} else if (r->dst.prefix_len == 0) {
 			t->default_route[r->dst.family == 6] = (int32_t)i;
 		} else if (r->dst.family == 4) {
 			uint32_t a;
@@ -150,12 +167,29 @@ out:
 	return rc;
 }
 
+/* {prefix bytes, its length in bits, address} => whether the address is inside the prefix */
+static inline bool prefix_has(const uint8_t *prefix, uint8_t len, const uint8_t *a)
+{
+	const uint8_t whole = len / 8, bits = len % 8;
+	if (memcmp(prefix, a, whole) != 0)
+		return false;
+	return bits == 0 || ((prefix[whole] ^ a[whole]) & (uint8_t)(0xff << (8 - bits))) == 0;
+}
+
 /* {fib, family, destination} => index of the route to it (longest prefix, else /0), or -1 */
 static inline int32_t route_find(const struct fib *f, uint8_t family, const uint8_t *dst)
 {
 	uint32_t nh;
 	if (!f)
 		return -1;
+	if (f->table->by_len) {
+		for (uint32_t k = 0; k < f->table->nroutes; k++) {
+			const struct esp_dp_route *r = &f->table->routes[f->table->by_len[k]];
+			if (r->dst.family == family && prefix_has(r->dst.addr, r->dst.prefix_len, dst))
+				return (int32_t)f->table->by_len[k];
+		}
+		return -1;
+	}
 	if (family == 4) {
 		uint32_t a;
 		memcpy(&a, dst, 4);

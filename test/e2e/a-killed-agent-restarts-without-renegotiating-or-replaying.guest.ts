@@ -24,7 +24,7 @@ await scenario('agent-kill', {}, async (sites, facts) => {
 	const before = peerSas(sites);
 	const replayBefore = replayErrors(sites);
 	const log = `${sites.o.work}/ping.log`;
-	sites.spawnIn('ha', ['ping', '-D', '-i', '0.05', '-W', '1', '-c', '160', '10.2.0.2'], log);
+	sites.spawnIn('ha', ['ping', '-D', '-i', '0.05', '-W', '1', '-c', process.env['PING_COUNT'] ?? '160', '10.2.0.2'], log);
 	await sleep(2000);
 	await sites.stopAgent('SIGKILL');
 	const killedAt = Date.now() / 1000;
@@ -42,4 +42,5 @@ await scenario('agent-kill', {}, async (sites, facts) => {
 	facts['sameSas'] = peerSas(sites) === before;
 	facts['peerSas'] = { before, after: peerSas(sites) };
 	facts['replayErrors'] = replayErrors(sites) - replayBefore;
+	if (process.env['KEEP_LOGS']) facts['logs'] = sites.logs(60);
 });
