@@ -26,7 +26,7 @@ export function kernelHasEsp(): boolean {
 }
 
 export async function runDemo(args: string[]): Promise<number> {
-	const env = { ESPLANE_DEMO_DATAPLANE: args.includes('--kernel') ? 'kernel' : (process.env['ESPLANE_DEMO_DATAPLANE'] ?? 'kernel') };
+	const env = { ESPLANE_DEMO_DATAPLANE: args.includes('--kernel') ? 'kernel' : (process.env['ESPLANE_DEMO_DATAPLANE'] ?? 'dpdk') };
 	if (kernelHasEsp() && !args.includes('--uml')) {
 		const r = spawnSync('node', ['--import', 'tsx', guest], { stdio: 'inherit', env: { ...process.env, ...env } });
 		return r.status ?? 1;

@@ -1,13 +1,14 @@
 // The demo's inside: runs where the kernel has ESP (a UML guest on our machines). Builds the
 // two sites, starts gw-b (stock charon + kernel ESP, configured by hand) and gw-a (charon
-// driven by `esplane agent --config-dir examples/`), waits for the tunnel, and shows it
+// driven by `esplane agent --config-dir examples/`, the DPDK dataplane on af_packet ports with
+// exception TAPs; ESPLANE_DEMO_DATAPLANE=kernel for the kernel's ESP), waits for the tunnel, and shows it
 // working: the status table, ping and iperf3 through the tunnel, where to look next.
 // Everything it starts it stops; the namespaces go too.
 import { join } from 'node:path';
 import { nodeCommands } from '../cli/node-commands.js';
 import { TwoSites } from './sites.js';
 
-const dataplane = (process.env['ESPLANE_DEMO_DATAPLANE'] ?? 'kernel') as 'kernel' | 'dpdk';
+const dataplane = (process.env['ESPLANE_DEMO_DATAPLANE'] ?? 'dpdk') as 'kernel' | 'dpdk';
 const sites = new TwoSites({ prefix: 'espdemo', dataplane, work: join(process.env['SCRATCH'] ?? '/tmp', 'esplane-demo') });
 
 const say = (s: string) => process.stdout.write(`${s}\n`);
@@ -20,11 +21,12 @@ async function main(): Promise<void> {
 	step('building the two sites in network namespaces');
 	say('  gw-b: stock strongSwan + the Linux kernel\'s ESP, configured by hand (operator/demo/peer/swanctl.conf)');
 	say('  gw-a: charon driven by esplane agent --config-dir examples/ (the IPsecTunnel in examples/site-to-site.yaml)');
+	if (dataplane === 'dpdk') say('        the DPDK dataplane owns its wire (af_packet ports); IKE, ARP and ping reach the kernel through exception TAPs');
 	await sites.up();
 
 	step('waiting for the tunnel (IKE_SA and CHILD_SA)');
 	const t0 = Date.now();
-	const [row] = await sites.waitEstablished(1);
+	const [row] = await sites.waitEstablished(1, 120_000);
 	say(`tunnel ${row!.name} is up after ${((Date.now() - t0) / 1000).toFixed(1)} s: SPIs in ${row!.spiIn} out ${row!.spiOut}`);
 
 	step('ping host-a → host-b through the tunnel');
@@ -41,6 +43,10 @@ async function main(): Promise<void> {
 	step('status: esplane tunnels / esplane sa list (what the node observes)');
 	await nodeCommands['tunnels']!.run(['--socket', sites.socket]);
 	await nodeCommands['sa']!.run(['list', '--socket', sites.socket]);
+	if (dataplane === 'dpdk') {
+		step('esplane stats: the dataplane\'s ports (to/from the kernel through the TAPs) and drops by reason');
+		await nodeCommands['stats']!.run(['--socket', sites.socket]);
+	}
 
 	say(`
 Where to look next:

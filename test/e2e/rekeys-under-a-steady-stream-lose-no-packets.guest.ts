@@ -12,6 +12,7 @@
 import { execFileSync } from 'node:child_process';
 import { scenario, sleep } from './guest.js';
 import type { TwoSites } from '../../operator/demo/sites.js';
+import { callAgent } from '../../operator/cli/control-client.js';
 
 const rekeyCase = process.env['REKEY_CASE'] ?? 'vici';
 
@@ -25,6 +26,15 @@ function xfrmDrops(sites: TwoSites, ns: 'ga' | 'gb'): Record<string, number> {
 	return out;
 }
 
+/** dpdk mode: the dataplane's drops on the IPsec path of gw-a (the kernel there carries none of the traffic) */
+const IPSEC_DROPS = ['truncated', 'unknown_spi', 'replay', 'replay_too_old', 'auth_failed', 'bad_padding', 'bad_inner',
+	'policy_mismatch', 'no_policy', 'no_sa', 'seq_exhausted', 'lifetime_expired', 'crypto_failed'];
+async function dataplaneDrops(sites: TwoSites): Promise<Record<string, number>> {
+	if (sites.o.dataplane !== 'dpdk') return {};
+	const { drops } = (await callAgent('stats', {}, sites.socket)) as { drops: Record<string, number> };
+	return Object.fromEntries(Object.entries(drops).filter(([k, v]) => IPSEC_DROPS.includes(k) && v !== 0));
+}
+
 await scenario(`rekey-${rekeyCase}`, {
 	configure: t => {
 		if (rekeyCase === 'time') t.spec.esp = { ...t.spec.esp, lifetime: '1m' };
@@ -33,7 +43,7 @@ await scenario(`rekey-${rekeyCase}`, {
 }, async (sites, facts) => {
 	const [up] = await sites.waitEstablished(1);
 	const upAt = Date.now();
-	facts['dropsBefore'] = { gwa: xfrmDrops(sites, 'ga'), gwb: xfrmDrops(sites, 'gb') };
+	facts['dropsBefore'] = { gwa: xfrmDrops(sites, 'ga'), gwb: xfrmDrops(sites, 'gb'), gwaDataplane: await dataplaneDrops(sites) };
 	// A time-based rekey comes 54-60 s after the CHILD SA (rekey_time 60 s minus up to 10 %
 	// jitter): start the stream shortly before that window.
 	if (rekeyCase === 'time') await sleep(Math.max(0, 50_000 - (Date.now() - upAt)));
@@ -63,5 +73,5 @@ await scenario(`rekey-${rekeyCase}`, {
 	facts['packets'] = result.end.sum.packets;
 	facts['streamLost'] = result.end.sum.lost_packets;
 	facts['outboundSpis'] = [...seen];
-	facts['dropsAfter'] = { gwa: xfrmDrops(sites, 'ga'), gwb: xfrmDrops(sites, 'gb') };
+	facts['dropsAfter'] = { gwa: xfrmDrops(sites, 'ga'), gwb: xfrmDrops(sites, 'gb'), gwaDataplane: await dataplaneDrops(sites) };
 });

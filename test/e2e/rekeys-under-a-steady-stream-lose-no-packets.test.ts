@@ -7,7 +7,7 @@ const cases = {
 	bytes: 'a byte-based rekey (esp.lifeBytes, fed by the counters)',
 } as const;
 
-type Drops = { gwa: Record<string, number>; gwb: Record<string, number> };
+type Drops = { gwa: Record<string, number>; gwb: Record<string, number>; gwaDataplane: Record<string, number> };
 
 for (const dataplane of e2eDataplanes()) {
 	for (const [rekeyCase, what] of Object.entries(cases)) {
