@@ -98,6 +98,12 @@ export async function runInUml(script: string, opts: UmlOptions = {}): Promise<U
 	];
 	const timeoutMs = opts.timeoutMs ?? 120_000;
 	const child = spawn('linux.uml', args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+	// The guest is detached (its own process group, so it can be ended as a whole). If this
+	// process dies without ending it — a test runner killing its worker on a timeout — the guest
+	// would spin on for good, busy-polling dataplane and all: a watchdog outside both groups
+	// ends the guest's group once this process is gone. (Seen: one guest ran for an hour.)
+	spawn('sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${child.pid} 2>/dev/null; do sleep 1; done; kill -9 -${child.pid} 2>/dev/null`],
+		{ stdio: 'ignore', detached: true }).unref();
 	let stderr = '';
 	child.stderr.on('data', (d: Buffer) => { if (stderr.length < 65536) stderr += d.toString(); });
 	let timedOut = false;
