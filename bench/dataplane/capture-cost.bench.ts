@@ -1,24 +1,15 @@
 // npm run bench: the ESP rate of one worker with capture disarmed and armed at the wan point
 // (every packet copied into the ring, drained continuously); capture-cost.ts measures.
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Benchmark, BenchRow } from '../types.js';
-
-const here = dirname(fileURLToPath(import.meta.url));
+import { measure } from './measure.js';
 
 interface CaptureCost { size: number; op: string; point: string; disarmedMpps: number; armedMpps: number; ratio: number; disarmedMppsPerCpu: number; armedMppsPerCpu: number; ratioPerCpu: number; capturedPerS: number; captureDroppedPerS: number }
 
 const bench: Benchmark = {
 	title: 'dataplane capture cost, one worker core, AES-GCM-128',
 	async run({ quick, workDir, log }) {
-		const out = join(workDir, 'capture-cost.json');
-		const args = ['--import', 'tsx', join(here, 'capture-cost.ts'), '--seconds', quick ? '0.5' : '2', '--repeat', quick ? '1' : '4', '--out', out];
-		log(`node ${args.join(' ')}`);
-		const r = spawnSync('node', args, { encoding: 'utf8', timeout: 20 * 60_000 });
-		if (r.status !== 0) throw new Error(`capture-cost.ts failed: ${r.stderr.slice(-2000)}`);
-		const { results, loadBefore, loadAfter } = JSON.parse(readFileSync(out, 'utf8')) as { results: CaptureCost[]; loadBefore: number[]; loadAfter: number[] };
+		const { results, loadBefore, loadAfter } = measure<{ results: CaptureCost[]; loadBefore: number[]; loadAfter: number[] }>(
+			'capture-cost.ts', ['--seconds', quick ? '0.5' : '2', '--repeat', quick ? '1' : '4'], workDir, log);
 		const rows: BenchRow[] = results.map(x => ({
 			case: `${x.op} ${x.size} B, capture at ${x.point}`,
 			value: x.armedMpps,

@@ -1,12 +1,7 @@
 // npm run bench: the dataplane's ESP rate on one worker core next to dpdk-test-crypto-perf
 // measured in the same run (bench/dataplane/esp.ts does the measuring and explains the setup).
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Benchmark, BenchRow } from '../types.js';
-
-const here = dirname(fileURLToPath(import.meta.url));
+import { measure } from './measure.js';
 
 interface EspResult { size: string; op: string; mpps: number; mppsPerWorkerCpu: number; gbps: number; cryptoMops: number; ratio: number; cyclesPerPacket: number; otherCyclesPerPacket: number }
 
@@ -16,12 +11,8 @@ const targets: Record<string, number> = { '64': 0.6, '1420': 0.85 };
 const bench: Benchmark = {
 	title: 'dataplane ESP, one worker core, AES-GCM-128',
 	async run({ quick, workDir, log }) {
-		const out = join(workDir, 'esp.json');
-		const args = ['--import', 'tsx', join(here, 'esp.ts'), '--seconds', quick ? '0.5' : '2', '--repeat', quick ? '1' : '4', '--out', out];
-		log(`node ${args.join(' ')}`);
-		const r = spawnSync('node', args, { encoding: 'utf8', timeout: 20 * 60_000 });
-		if (r.status !== 0) throw new Error(`esp.ts failed: ${r.stderr.slice(-2000)}`);
-		const { results, load } = JSON.parse(readFileSync(out, 'utf8')) as { results: EspResult[]; load: { start: number; end: number } };
+		const { results, load } = measure<{ results: EspResult[]; load: { start: number; end: number } }>(
+			'esp.ts', ['--seconds', quick ? '0.5' : '2', '--repeat', quick ? '1' : '4'], workDir, log);
 		const rows: BenchRow[] = results.map(x => {
 			const target = targets[x.size];
 			return {

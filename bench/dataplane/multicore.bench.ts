@@ -1,27 +1,18 @@
 // npm run bench: one SA (AES-GCM-128) on 1 and on 2 worker cores, in-memory I/O; the scaling
 // next to the issue's goal. bench/dataplane/multicore.ts does the measuring and explains why
 // two pcap files (two RX queues of one port) feed the two workers.
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Benchmark, BenchRow } from '../types.js';
+import { measure } from './measure.js';
 import type { MulticoreResult } from './multicore.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
 /** Issue 4: one SA on 2 worker cores at >= 1.7x the rate on one. */
 const GOAL = 1.7;
 
 const bench: Benchmark = {
 	title: 'dataplane ESP, one SA on 1 vs 2 worker cores, AES-GCM-128',
 	async run({ quick, workDir, log }) {
-		const out = join(workDir, 'multicore.json');
-		const args = ['--import', 'tsx', join(here, 'multicore.ts'), '--seconds', quick ? '0.3' : '2', '--repeat', quick ? '1' : '3',
-			'--sizes', quick ? '64' : '64,1420', '--out', out];
-		log(`node ${args.join(' ')}`);
-		const r = spawnSync('node', args, { encoding: 'utf8', timeout: 20 * 60_000 });
-		if (r.status !== 0) throw new Error(`multicore.ts failed: ${r.stderr.slice(-2000)}`);
-		const { results, loadavg } = JSON.parse(readFileSync(out, 'utf8')) as { results: MulticoreResult[]; loadavg: { before: number[]; after: number[] } };
+		const { results, loadavg } = measure<{ results: MulticoreResult[]; loadavg: { before: number[]; after: number[] } }>('multicore.ts',
+			['--seconds', quick ? '0.3' : '2', '--repeat', quick ? '1' : '3', '--sizes', quick ? '64' : '64,1420'], workDir, log);
 		const rows: BenchRow[] = results.flatMap(x => [{
 			case: `${x.op} ${x.size} B, 2 workers`,
 			value: x.mpps2,
