@@ -151,7 +151,9 @@ start_charon() {
 	cat > "$work/$g/strongswan.conf" <<EOC
 charon {
 	# kernel-libipsec before kernel-netlink: libipsec does ESP, netlink only routes and addresses.
-	load = random nonce aes sha1 sha2 hmac gmp kdf gcm openssl kernel-libipsec kernel-netlink socket-default vici
+	# aesni first, as in Debian's default plugin order: without it ESP runs on the portable C AES
+	# and GCM plugins, an order of magnitude slower (measured: 0.06 Gbit/s).
+	load = aesni random nonce aes sha1 sha2 hmac gmp kdf gcm openssl kernel-libipsec kernel-netlink socket-default vici
 	plugins { vici { socket = unix:///run/charon.vici } }
 	filelog { bcmp { path = $out/charon-$g.log
 		default = 1
