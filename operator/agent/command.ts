@@ -17,6 +17,7 @@ import { netlinkKernel } from './xfrm-kernel.js';
 import type { ObservedTunnel } from './k8s-agent.js';
 import { boundedPciProbe, KoffiDataplane } from '../dataplane/binding.js';
 import { startDpdkMode, type DpdkMode } from './dpdk-mode.js';
+import { ealFromEnv } from '../dataplane/eal-env.js';
 import { Observer } from './observer.js';
 import { createAgentMetrics, createProcessMetrics, metricsListenFromEnv, startMetricsServer } from '../metrics/index.js';
 import { VERSION } from '../version.js';
@@ -42,7 +43,9 @@ export function parseAgentFlags(args: string[]): AgentFlags {
 		controlSocket: process.env['ESPLANE_AGENT_SOCKET'] ?? '/run/esplane/agent.sock',
 		resyncMs: 5000,
 		metricsPort: 9478,
-		eal: (process.env['ESPLANE_DPDK_EAL_ARGS'] ?? '').split(/\s+/).filter(Boolean),
+		// under Kubernetes: the chart's extra arguments and the device plugin's VFs (eal-env.ts)
+		eal: ealFromEnv(process.env),
+		...(process.env['ESPLANE_DP_PORTS'] ? { dpPorts: process.env['ESPLANE_DP_PORTS'] } : {}),
 	};
 	for (let i = 0; i < args.length; i++) {
 		const a = args[i]!;
@@ -117,7 +120,7 @@ export async function runAgent(args: string[], log: Logger = createLogger('agent
 		return 2;
 	}
 	if (flags.dataplane === 'dpdk' && !flags.dpPorts) {
-		process.stderr.write('esplane agent: --dataplane dpdk needs --dp-ports FILE (ports, routes, neighbours; see README)\n');
+		process.stderr.write('esplane agent: --dataplane dpdk needs --dp-ports FILE or ESPLANE_DP_PORTS (ports, routes, neighbours; see README)\n');
 		return 2;
 	}
 	// Never let EAL probe the machine's own NICs: ports are vdevs (--no-pci) or VFs named in
