@@ -18,6 +18,8 @@ import type { ObservedTunnel } from './k8s-agent.js';
 import { boundedPciProbe, KoffiDataplane } from '../dataplane/binding.js';
 import { startDpdkMode, type DpdkMode } from './dpdk-mode.js';
 import { ealFromEnv } from '../dataplane/eal-env.js';
+import type { HostMode } from './dataplane-host-attach.js';
+import { DEFAULT_DP_SOCKET } from '../dataplane/host.js';
 import { Observer } from './observer.js';
 import { createAgentMetrics, createProcessMetrics, metricsListenFromEnv, startMetricsServer } from '../metrics/index.js';
 import { VERSION } from '../version.js';
@@ -34,6 +36,10 @@ export interface AgentFlags {
 	dpPorts?: string;
 	/** dpdk: EAL arguments (--no-pci is always added) */
 	eal: string[];
+	/** dpdk: the dataplane host's socket; '' = the library inside the agent's own process */
+	dpSocket: string;
+	/** dpdk: spawn a host when none answers (stopped with the agent), or wait for an external one */
+	dpHost: HostMode;
 }
 
 export function parseAgentFlags(args: string[]): AgentFlags {
@@ -46,6 +52,8 @@ export function parseAgentFlags(args: string[]): AgentFlags {
 		// under Kubernetes: the chart's extra arguments and the device plugin's VFs (eal-env.ts)
 		eal: ealFromEnv(process.env),
 		...(process.env['ESPLANE_DP_PORTS'] ? { dpPorts: process.env['ESPLANE_DP_PORTS'] } : {}),
+		dpSocket: process.env['ESPLANE_DP_SOCKET'] ?? DEFAULT_DP_SOCKET,
+		dpHost: 'spawn',
 	};
 	for (let i = 0; i < args.length; i++) {
 		const a = args[i]!;
@@ -68,6 +76,13 @@ export function parseAgentFlags(args: string[]): AgentFlags {
 			case '--metrics-port': flags.metricsPort = Number(value()); break;
 			case '--dp-ports': flags.dpPorts = value(); break;
 			case '--eal': flags.eal = value().split(/\s+/).filter(Boolean); break;
+			case '--dp-socket': flags.dpSocket = value(); break;
+			case '--dp-host': {
+				const v = value();
+				if (v !== 'spawn' && v !== 'external') throw new Error(`--dp-host takes spawn or external, not '${v}'`);
+				flags.dpHost = v;
+				break;
+			}
 			default: throw new Error(`unknown flag '${a}'`);
 		}
 	}
@@ -126,19 +141,24 @@ export async function runAgent(args: string[], log: Logger = createLogger('agent
 	// Never let EAL probe the machine's own NICs: ports are vdevs (--no-pci) or VFs named in
 	// an allow-list (-a BDF, as the chart passes the device plugin's VFs).
 	if (!boundedPciProbe(flags.eal)) flags.eal.unshift('--no-pci');
-	const metrics = createAgentMetrics({
-		dropNames: flags.dataplane === 'dpdk' ? KoffiDataplane.dropNames() : Object.keys(xfrmStat(readFileSync('/proc/net/xfrm_stat', 'utf8'))),
-		snapshot: () => observer.snapshot(),
-	});
 	let dpdk: DpdkMode | undefined;
+	let metrics: ReturnType<typeof createAgentMetrics> | undefined;
 	if (flags.dataplane === 'dpdk') {
 		try {
-			dpdk = await startDpdkMode({ portsFile: flags.dpPorts!, eal: flags.eal, log, onSynced: s => metrics.observeXfrmSyncLag(s) });
+			dpdk = await startDpdkMode({
+				portsFile: flags.dpPorts!, eal: flags.eal, log, onSynced: s => metrics?.observeXfrmSyncLag(s),
+				...(flags.dpSocket ? { hostSocket: flags.dpSocket, hostMode: flags.dpHost } : {}),
+			});
 		} catch (e) {
 			process.stderr.write(`esplane agent: the dpdk dataplane did not start: ${(e as Error).message}\n`);
 			return 1;
 		}
 	}
+	// After the dataplane: in dpdk mode the drop names come from its library (in the host).
+	metrics = createAgentMetrics({
+		dropNames: flags.dataplane === 'dpdk' ? KoffiDataplane.dropNames() : Object.keys(xfrmStat(readFileSync('/proc/net/xfrm_stat', 'utf8'))),
+		snapshot: () => observer.snapshot(),
+	});
 	const kernel = netlinkKernel();
 	const client = new ViciClient({ path: flags.vici, logger: log.child({ part: 'vici' }) });
 	const reconciler = new CharonReconciler({ client, logger: log.child({ part: 'strongswan' }) });
@@ -168,6 +188,7 @@ export async function runAgent(args: string[], log: Logger = createLogger('agent
 		} catch (e) {
 			process.stderr.write(`esplane agent: ${(e as Error).message}\n`);
 			kernel.close();
+			await dpdk?.stop();
 			return 2;
 		}
 		observeTunnels = () => programmer.observe();

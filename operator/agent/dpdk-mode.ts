@@ -1,10 +1,18 @@
-// The agent's dpdk dataplane: the library started in this process (EAL on its own thread),
-// its ports, static routes and neighbours from a file in the manual-keying shape, and the
-// kernel's XFRM mirrored into it with counters written back. SAs and policies never come
-// from the file: the kernel (charon) is the SAD/SPD of record.
+// The agent's dpdk dataplane: the library in a dataplane host process (or, without a socket,
+// in this process), its ports, static routes and neighbours from a file in the manual-keying
+// shape, and the kernel's XFRM mirrored into it with counters written back. SAs and policies
+// never come from the file: the kernel (charon) is the SAD/SPD of record.
+//
+// With a host, an agent that starts while the host already runs (the last agent was killed)
+// attaches: EAL, ports and TAPs are left as they are, SAs the host holds exactly as the
+// kernel wants them are adopted without a put (sequence numbers and counters run on), the
+// forwarding tables are re-mirrored with the same content. Traffic never stops.
 import { readFileSync } from 'node:fs';
 import type { Logger } from '../log/index.js';
+import { ABI_VERSION, useNativeApi } from '../dataplane/abi.js';
 import { KoffiDataplane } from '../dataplane/binding.js';
+import type { HostClient } from '../dataplane/remote.js';
+import { connectOrSpawnHost, processGone, type HostMode } from './dataplane-host-attach.js';
 import type { DpConfig, DpPolicy } from '../dataplane/types.js';
 import type { CaptureSource } from './capture-methods.js';
 import type { SaRow, StatsView } from './control-api.js';
@@ -45,6 +53,8 @@ export interface DpdkMode {
 	/** SPIs installed in the dataplane, charon-style (for Established) */
 	spis(): Set<string>;
 	saRows(): SaRow[];
+	/** the dataplane host, when the library runs in one; `attached`: it was already set up */
+	host?: { client: HostClient; attached: boolean; spawned: boolean; pid: number };
 	/** the SPD the dataplane enforces */
 	policies(): DpPolicy[];
 	stats(): StatsView;
@@ -57,30 +67,63 @@ export interface DpdkMode {
 export interface DpdkModeOptions {
 	portsFile: string;
 	eal: string[];
+	/** the dataplane host's socket; absent: the library is loaded into this process */
+	hostSocket?: string;
+	/** spawn: start a host when none answers (and stop it with the agent); external: wait for one */
+	hostMode?: HostMode;
 	log: Logger;
 	onSynced?: (lagSeconds: number) => void;
 }
 
 export async function startDpdkMode(o: DpdkModeOptions): Promise<DpdkMode> {
 	const cfg = parsePortsConfig(readFileSync(o.portsFile, 'utf8'));
-	const dataplane = KoffiDataplane.start({ eal: o.eal });
-	for (const p of cfg.ports) dataplane.addPort(p);
-	dataplane.replaceRoutes(cfg.routes, cfg.neighbors);
-	dataplane.run();
+	let opened = o.hostSocket ? await openHost(o.hostSocket, o.hostMode ?? 'spawn', o.log) : undefined;
+	let made: KoffiDataplane | undefined;
+	try {
+		if (opened?.attached) {
+			const tried = opened;
+			try {
+				made = attachDataplane(tried, cfg);
+			} catch (e) {
+				// A host left half set up by an agent killed while starting it: ours to replace.
+				if (!tried.spawned || !isDpdkConfigError(e)) throw e;
+				o.log.warn({ err: e.message, pid: tried.pid }, 'dataplane host not usable as it is, starting a fresh one');
+				await closeHost(tried, o.log);
+				opened = await openHost(o.hostSocket!, 'spawn', o.log);
+			}
+		}
+		made ??= freshDataplane(o.eal, cfg, opened?.client);
+	} catch (e) {
+		await closeHost(opened, o.log);
+		throw e;
+	}
+	const host = opened;
+	const dataplane = made;
+	const shutdown = async () => {
+		if (host) await closeHost(host, o.log);
+		else dataplane.shutdown(); // the TAPs, their addresses and routes go with it
+	};
 	// ports with an exception TAP: the kernel's neighbours and routes lead, the file's are fallback
 	const exceptionPath = cfg.ports.some(p => p.exception)
 		? await startExceptionPath({
 			dataplane, ports: cfg.ports, routes: cfg.routes, neighbors: cfg.neighbors, log: o.log,
 			destinations: () => dataplane.listSas().filter(k => k.dir === 'out').map(k => k.dst),
-		}).catch((err: unknown) => {
-			dataplane.shutdown();
+		}).catch(async (err: unknown) => {
+			await shutdown();
 			throw err;
 		})
 		: undefined;
 	// SAs to the dataplane's own wan addresses are inbound, even though the kernel does not have them.
 	const wanAddresses = cfg.ports.flatMap(p => (p.addresses ?? []).map(a => a.replace(/\/.*$/, '')));
 	const xfrm = await startXfrmAgent({ dataplane, log: o.log.child({ part: 'xfrm' }), localAddresses: wanAddresses, ...(o.onSynced ? { onSynced: o.onSynced } : {}) });
-	o.log.info({ ports: cfg.ports.map(p => p.name), exception: exceptionPath?.interfaces, eal: o.eal }, 'dpdk dataplane running');
+	o.log.info({ ports: cfg.ports.map(p => p.name), exception: exceptionPath?.interfaces, eal: o.eal, host: host ? { socket: host.client.socket, pid: host.pid, attached: host.attached } : null, adopted: xfrm.mirror.stats.saAdopted }, 'dpdk dataplane running');
+	// A host that dies takes the dataplane with it: say so once, loudly; every call fails from then on.
+	const health = host ? setInterval(() => {
+		if (host.client.gone) return;
+		try { host.client.hello(); } catch { /* reported below */ }
+		if (host.client.gone) o.log.error({ socket: host.client.socket, pid: host.pid, reason: host.client.gone }, 'the dataplane host is gone: no traffic is forwarded; restart the agent to start a fresh one');
+	}, 1000) : undefined;
+	health?.unref();
 
 	const saRows = (): SaRow[] => {
 		const rows: SaRow[] = dataplane.saCounters().map(c => {
@@ -105,7 +148,9 @@ export async function startDpdkMode(o: DpdkModeOptions): Promise<DpdkMode> {
 		dataplane,
 		xfrm,
 		...(exceptionPath ? { exceptionPath } : {}),
-		spis: () => new Set(dataplane.listSas().map(k => normSpi(k.spi))),
+		...(host ? { host } : {}),
+		// A dataplane that cannot be asked holds nothing: the tunnels' dataplane condition says so.
+		spis: () => { try { return new Set(dataplane.listSas().map(k => normSpi(k.spi))); } catch { return new Set<string>(); } },
 		saRows,
 		policies: () => xfrm.mirror.policies(),
 		drops,
@@ -123,9 +168,66 @@ export async function startDpdkMode(o: DpdkModeOptions): Promise<DpdkMode> {
 			drops: drops(),
 		}),
 		stop: async () => {
+			if (health) clearInterval(health);
 			exceptionPath?.stop();
 			await xfrm.stop();
-			dataplane.shutdown(); // the TAPs, their addresses and routes go with it
+			await shutdown();
 		},
 	};
+}
+
+type PortsConfig = ReturnType<typeof parsePortsConfig>;
+type OpenHost = NonNullable<DpdkMode['host']>;
+
+/** {socket, mode} => connected (or spawned and connected); the binding now calls through it */
+async function openHost(socket: string, mode: HostMode, log: Logger): Promise<OpenHost> {
+	const client = await connectOrSpawnHost(socket, mode, log);
+	const hello = client.hello();
+	if (hello.abi !== ABI_VERSION) {
+		client.close();
+		throw new Error(`the dataplane host on ${socket} (pid ${hello.pid}) speaks ABI ${hello.abi}, this agent ${ABI_VERSION}: stop it`);
+	}
+	useNativeApi(client.native);
+	return { client, attached: hello.initialised, spawned: hello.spawned, pid: hello.pid };
+}
+
+/** {host} => a host this agent spawned (or adopted from a killed agent that did) is shut down
+ * and waited for; one started by someone else keeps running */
+async function closeHost(host: OpenHost | undefined, log: Logger): Promise<void> {
+	if (!host) return;
+	useNativeApi(undefined);
+	if (host.spawned && !host.client.gone) {
+		try {
+			host.client.shutdownHost();
+		} catch (e) {
+			log.warn({ err: (e as Error).message }, 'dataplane host did not take the shutdown');
+		}
+		if (!(await processGone(host.pid))) log.warn({ pid: host.pid }, 'dataplane host still running after shutdown');
+	}
+	host.client.close();
+}
+
+function freshDataplane(eal: string[], cfg: PortsConfig, client: HostClient | undefined): KoffiDataplane {
+	const dataplane = KoffiDataplane.start({ eal }, client);
+	for (const p of cfg.ports) dataplane.addPort(p);
+	dataplane.replaceRoutes(cfg.routes, cfg.neighbors);
+	dataplane.run();
+	return dataplane;
+}
+
+/** {a host already set up} => driven as it is; its ports must be the file's */
+function attachDataplane(host: OpenHost, cfg: PortsConfig): KoffiDataplane {
+	const dataplane = KoffiDataplane.attach(host.client);
+	const running = host.client.hello();
+	for (const p of cfg.ports) {
+		if (dataplane.portId(p.name) !== p.port || !running.ports.includes(p.port)) {
+			throw new DpdkConfigError(`the dataplane host on ${host.client.socket} (pid ${host.pid}) does not run port ${p.name} (${p.port}) of the ports file: stop it to start afresh`);
+		}
+		if (p.mtu !== undefined) dataplane.setPortMtu(p.name, p.mtu);
+	}
+	// Ports with an exception TAP get their forwarding from the kernel (the mirror re-pushes the
+	// same tables); the others only have the file's, pushed again as they are.
+	if (!cfg.ports.some(p => p.exception)) dataplane.replaceRoutes(cfg.routes, cfg.neighbors);
+	if (!running.running) dataplane.run();
+	return dataplane;
 }

@@ -125,7 +125,13 @@ export async function startExceptionPath(o: ExceptionPathOptions): Promise<Excep
 	};
 	const poll = setInterval(() => {
 		const now = Date.now();
-		for (const h of [...o.dataplane.unresolved(), ...wanted()]) {
+		let want: UnresolvedNexthop[];
+		try {
+			want = [...o.dataplane.unresolved(), ...wanted()];
+		} catch {
+			return; // a dataplane host that is gone: the agent reports that once, elsewhere
+		}
+		for (const h of want) {
 			const key = `${h.port}|${h.ip}`;
 			if (!mirrored.has(h.port) || now - (asked.get(key) ?? -Infinity) < reaskMs) continue;
 			asked.set(key, now);

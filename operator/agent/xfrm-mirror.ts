@@ -55,6 +55,8 @@ export interface MirrorStats {
 	overruns: number;
 	decodeErrors: number;
 	saPuts: number;
+	/** SAs found in the dataplane at start exactly as wanted, kept without a put */
+	saAdopted: number;
 	saDels: number;
 	spdReplaces: number;
 	/** durations of the last full dump, reconcile and kernel write (sequence numbers), ms */
@@ -65,7 +67,7 @@ export interface MirrorStats {
 
 export class XfrmMirror {
 	readonly tables = new KernelTables();
-	readonly stats: MirrorStats = { dumps: 0, reconciles: 0, overruns: 0, decodeErrors: 0, saPuts: 0, saDels: 0, spdReplaces: 0, lastDumpMs: 0, lastReconcileMs: 0, lastKernelWriteMs: 0 };
+	readonly stats: MirrorStats = { dumps: 0, reconciles: 0, overruns: 0, decodeErrors: 0, saPuts: 0, saAdopted: 0, saDels: 0, spdReplaces: 0, lastDumpMs: 0, lastReconcileMs: 0, lastKernelWriteMs: 0 };
 	private readonly o: XfrmMirrorOptions;
 	private readonly margin: bigint;
 	/** dpKey => the SA this process put into the dataplane (null: found there at start, unknown) */
@@ -239,10 +241,21 @@ export class XfrmMirror {
 
 		const puts: Array<[string, DesiredSa]> = [];
 		const dels: string[] = [];
+		let adopted = 0;
 		for (const k of changed.sas ?? d.sas.keys()) {
 			const ds = d.sas.get(k);
-			if (ds && saDiffers(this.applied.get(k), ds.sa)) puts.push([k, ds]);
+			if (!ds || !saDiffers(this.applied.get(k), ds.sa)) continue;
+			// Found in the dataplane at start and exactly the SA wanted (a dataplane host that
+			// outlived the last agent): taken as it is, its sequence numbers and counters running on.
+			if (this.applied.get(k) === null && dp.holds?.(ds.sa)) {
+				this.markInstalled(k, ds.sa);
+				this.stats.saAdopted++;
+				adopted++;
+				continue;
+			}
+			puts.push([k, ds]);
 		}
+		if (adopted) this.o.log.info({ count: adopted }, 'sas adopted as the dataplane holds them');
 		// Removals: SAs whose kernel entry changed or went; after a dump, anything not desired.
 		const retry = [...this.failedDels];
 		this.failedDels.clear();
@@ -266,7 +279,7 @@ export class XfrmMirror {
 			}
 		}
 		if (bulk) this.o.log.info({ count: puts.length }, 'sas installed');
-		if (!changed.policies && !puts.length && !dels.length) { this.report(); return; }
+		if (!changed.policies && !puts.length && !dels.length && !adopted) { this.report(); return; }
 
 		for (const dir of ['in', 'out'] as const) {
 			// Policies may name only SAs that are really installed; a protect policy whose SA is

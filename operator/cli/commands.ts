@@ -11,6 +11,13 @@ const commands: Record<string, Command> = {
 		summary: 'the node agent: strongSwan over VICI, XFRM mirror, dataplane (--config-dir DIR without Kubernetes)',
 		run: async args => (await import('../agent/command.js')).runAgent(args),
 	},
+	'dataplane-host': {
+		summary: 'the DPDK dataplane in a process of its own, serving its C ABI on --socket PATH (the agent attaches)',
+		run: async args => {
+			const [{ runDataplaneHost }, { createLogger }] = await Promise.all([import('../dataplane/host.js'), import('../log/index.js')]);
+			return runDataplaneHost(args, createLogger('dataplane-host'));
+		},
+	},
 	demo: {
 		summary: 'two sites and a real tunnel on this machine (a UML guest when the kernel lacks ESP)',
 		run: async args => (await import('../demo/command.js')).runDemo(args),

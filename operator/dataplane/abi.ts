@@ -148,11 +148,64 @@ export interface Native {
 	traceRemaining: () => number;
 }
 
+/**
+ * Every function of the C ABI: its prototype, and for each pointer parameter how many bytes
+ * the C side reads or writes through it (a struct size, or [element size, index of the count
+ * parameter]). The in-process binding only needs the prototypes; the dataplane host
+ * (host.ts) uses the sizes to refuse a request whose Buffers are too short for the call,
+ * and the RPC (rpc.ts) sends `const` pointers' contents one way and returns the others'.
+ * Non-const pointers are outputs only, as esplane_dp.h declares them.
+ */
+export type BufferSize = number | readonly [elementBytes: number | (() => number), countArg: number];
+export const NATIVE_DECLS: Record<keyof Native, readonly [proto: string, sizes?: Readonly<Record<number, BufferSize>>]> = {
+	abiVersion: ['uint32_t esp_dp_abi_version(void)'],
+	dropName: ['const char *esp_dp_drop_name(uint32_t)'],
+	dropCount: ['uint32_t esp_dp_drop_count(void)'],
+	lastError: ['const char *esp_dp_last_error(void)'],
+	init: ['int esp_dp_init(int, const char **, const char *)'],
+	portAdd: ['int esp_dp_port_add(const void *)', { 0: 116 }],
+	portException: ['int esp_dp_port_exception(uint16_t, const char *)'],
+	unresolved: ['int esp_dp_unresolved(void *, uint32_t)', { 0: [24, 1] }],
+	portSetMtu: ['int esp_dp_port_set_mtu(uint16_t, uint32_t)'],
+	saPut: ['int esp_dp_sa_put(const void *)', { 0: 456 }],
+	saDel: ['int esp_dp_sa_del(uint32_t, uint8_t, const void *)', { 2: 20 }],
+	spdReplace: ['int esp_dp_spd_replace(uint8_t, const void *, uint32_t)', { 1: [64, 2] }],
+	routesReplace: ['int esp_dp_routes_replace(const void *, uint32_t, const void *, uint32_t)', { 0: [44, 1], 2: [28, 3] }],
+	start: ['int esp_dp_start(void)'],
+	stop: ['int esp_dp_stop(void)'],
+	shutdown: ['int esp_dp_shutdown(void)'],
+	saStats: ['int esp_dp_sa_stats(void *, uint32_t)', { 0: [() => koffi.sizeof(saStatsStruct()), 1] }],
+	saReplay: ['int esp_dp_sa_replay(uint32_t, const void *, void *, void *, uint32_t)', { 1: 20, 2: 8, 3: [4, 4] }],
+	portStats: ['int esp_dp_port_stats(void *, uint32_t)', { 0: [56, 1] }],
+	dropStats: ['int esp_dp_drop_stats(void *, uint32_t)', { 0: [8, 1] }],
+	captureStart: ['int esp_dp_capture_start(const void *)', { 0: 16 }],
+	captureStop: ['int esp_dp_capture_stop(void)'],
+	captureRead: ['int esp_dp_capture_read(void *, uint32_t)', { 0: [CAPTURE_REC_SIZE, 1] }],
+	captureStatus: ['int esp_dp_capture_status(void *)', { 0: 32 }],
+	traceStart: ['int esp_dp_trace_start(uint32_t)'],
+	traceRead: ['int esp_dp_trace_read(void *, uint32_t)', { 0: [TRACE_REC_SIZE, 1] }],
+	traceRemaining: ['int esp_dp_trace_remaining(void)'],
+};
+
 let native: Native | undefined;
+/** set when this process drives a dataplane host over its socket instead of loading the library */
+let remote: Native | undefined;
 let saStatsType: koffi.IKoffiCType | undefined;
 
-/** {} => the library's functions, declared once per process; throws if layouts drifted */
+/** {the Native of a dataplane host, or undefined} => what nativeApi() returns from now on */
+export function useNativeApi(api: Native | undefined): void {
+	remote = api;
+}
+
+/** {} => the library's functions: the remote host's when one is in use (useNativeApi),
+ * else declared once per process from the loaded library; throws if layouts drifted */
 export function nativeApi(): Native {
+	if (remote) return remote;
+	return localNativeApi();
+}
+
+/** {} => the library loaded into this process, whatever useNativeApi says (the host serves it) */
+export function localNativeApi(): Native {
 	if (native) return native;
 	const lib = openLibrary();
 	const checks: [string, koffi.IKoffiCType, number][] = [
@@ -164,35 +217,8 @@ export function nativeApi(): Native {
 	for (const [name, type, size] of checks) {
 		if (koffi.sizeof(type) !== size) throw new Error(`${name}: koffi size ${koffi.sizeof(type)} != C size ${size}`);
 	}
-	native = {
-		abiVersion: lib.func('uint32_t esp_dp_abi_version(void)') as () => number,
-		dropName: lib.func('const char *esp_dp_drop_name(uint32_t)') as (i: number) => string | null,
-		dropCount: lib.func('uint32_t esp_dp_drop_count(void)') as () => number,
-		lastError: lib.func('const char *esp_dp_last_error(void)') as () => string,
-		init: lib.func('int esp_dp_init(int, const char **, const char *)') as Native['init'],
-		portAdd: lib.func('int esp_dp_port_add(const void *)') as Native['portAdd'],
-		portException: lib.func('int esp_dp_port_exception(uint16_t, const char *)') as Native['portException'],
-		unresolved: lib.func('int esp_dp_unresolved(void *, uint32_t)') as Native['unresolved'],
-		portSetMtu: lib.func('int esp_dp_port_set_mtu(uint16_t, uint32_t)') as Native['portSetMtu'],
-		saPut: lib.func('int esp_dp_sa_put(const void *)') as Native['saPut'],
-		saDel: lib.func('int esp_dp_sa_del(uint32_t, uint8_t, const void *)') as Native['saDel'],
-		spdReplace: lib.func('int esp_dp_spd_replace(uint8_t, const void *, uint32_t)') as Native['spdReplace'],
-		routesReplace: lib.func('int esp_dp_routes_replace(const void *, uint32_t, const void *, uint32_t)') as Native['routesReplace'],
-		start: lib.func('int esp_dp_start(void)') as () => number,
-		stop: lib.func('int esp_dp_stop(void)') as () => number,
-		shutdown: lib.func('int esp_dp_shutdown(void)') as () => number,
-		saStats: lib.func('int esp_dp_sa_stats(void *, uint32_t)') as Native['saStats'],
-		saReplay: lib.func('int esp_dp_sa_replay(uint32_t, const void *, void *, void *, uint32_t)') as Native['saReplay'],
-		portStats: lib.func('int esp_dp_port_stats(void *, uint32_t)') as Native['portStats'],
-		dropStats: lib.func('int esp_dp_drop_stats(void *, uint32_t)') as Native['dropStats'],
-		captureStart: lib.func('int esp_dp_capture_start(const void *)') as Native['captureStart'],
-		captureStop: lib.func('int esp_dp_capture_stop(void)') as Native['captureStop'],
-		captureRead: lib.func('int esp_dp_capture_read(void *, uint32_t)') as Native['captureRead'],
-		captureStatus: lib.func('int esp_dp_capture_status(void *)') as Native['captureStatus'],
-		traceStart: lib.func('int esp_dp_trace_start(uint32_t)') as Native['traceStart'],
-		traceRead: lib.func('int esp_dp_trace_read(void *, uint32_t)') as Native['traceRead'],
-		traceRemaining: lib.func('int esp_dp_trace_remaining(void)') as Native['traceRemaining'],
-	};
+	const loaded = Object.fromEntries(Object.entries(NATIVE_DECLS).map(([name, [proto]]) => [name, lib.func(proto)]));
+	native = loaded as unknown as Native;
 	if (native.abiVersion() !== ABI_VERSION) throw new Error(`libesplane-dp has ABI ${native.abiVersion()}, this agent speaks ${ABI_VERSION}: rebuild the dataplane`);
 	if (native.dropCount() > DROP_SLOTS_MAX) throw new Error('more drop reasons than the binding expects');
 	return native;

@@ -1,12 +1,14 @@
 // The dataplane, in this process, through koffi: DataplaneControl over libesplane-dp's C ABI.
 // Each method is one C call; a negative errno becomes a DataplaneError carrying the
 // library's message. Buffers holding keys are zeroed as soon as the call returns.
+import { createHash } from 'node:crypto';
 import koffi from 'koffi';
 import type { DataplaneControl, ForwardingControl, NeighborEntry, RouteEntry, SaCounters, SaKey } from './control.js';
 import type { Direction, DpNeighbor, DpPolicy, DpPort, DpSa } from './types.js';
-import { Neighbor, Nexthop, Policy, Port, PortStats, Route, Sa, check, nativeApi, saStatsStruct } from './abi.js';
+import { Neighbor, Nexthop, Policy, Port, PortStats, Route, Sa, check, nativeApi, saStatsStruct, type Native } from './abi.js';
 import { fromAddr, macBytes, policyToC, saToC, spiNumber, toAddr } from './convert.js';
 import { DataplaneError } from './error.js';
+import type { HostClient } from './remote.js';
 
 export interface DataplaneOptions {
 	/** EAL arguments (no program name): --no-pci with vdev ports, or an -a/--allow list of VFs */
@@ -50,6 +52,25 @@ const dirNumber = (dir: Direction) => (dir === 'in' ? 0 : 1);
 
 const neighborKey = (n: Pick<NeighborEntry, 'ip' | 'port'>) => `${n.port}|${n.ip}`;
 
+/** the stash key of an SA in a dataplane host (the XFRM mirror's dpKey shape) */
+const saStashKey = (k: SaKey) => `sa|${spiNumber(k.spi) >>> 0}|${k.dir}|${k.dst}`;
+
+let dropNamesOf: { api: Native; names: string[] } | undefined;
+
+/**
+ * {the encoded esp_dp_sa} => SHA-256 of it without its sequence state: what a dataplane host
+ * keeps per installed SA, so an agent attaching later can tell the SA it wants from the one
+ * there. Keys go into the hash, never into the stash themselves.
+ */
+function saFingerprint(buf: Buffer): string {
+	const seq = koffi.offsetof(Sa, 'seq');
+	const copy = Buffer.from(buf);
+	copy.fill(0, seq, seq + 8);
+	const fp = createHash('sha256').update(copy).digest('hex');
+	copy.fill(0);
+	return fp;
+}
+
 export class KoffiDataplane implements DataplaneControl, ForwardingControl {
 	private readonly ports = new Map<string, number>();
 	/** the forwarding state as last accepted by the library; the C side gets routes and
@@ -58,21 +79,74 @@ export class KoffiDataplane implements DataplaneControl, ForwardingControl {
 	private neighbors = new Map<string, NeighborEntry>();
 	/** the SPD of each direction as last accepted: a trace record names a policy by index in it */
 	private spd: Record<Direction, DpPolicy[]> = { in: [], out: [] };
+	/** with a dataplane host: what this and earlier processes installed, as the host's stash holds it */
+	private readonly host: HostClient | undefined;
+	/** saStashKey => fingerprint of the SA installed under it (dataplane host only) */
+	private readonly held = new Map<string, string>();
 
-	private constructor() {}
+	private constructor(host?: HostClient) {
+		this.host = host;
+	}
 
-	/** {options} => EAL started on the library's own thread; once per process */
-	static start(options: DataplaneOptions): KoffiDataplane {
+	/** {options, the dataplane host when the library runs in one (abi.ts useNativeApi)} =>
+	 * EAL started on the library's own thread; once per process (per host) */
+	static start(options: DataplaneOptions, host?: HostClient): KoffiDataplane {
 		// The library refuses unbounded PCI probing too; saying it here gives the clearer message first.
 		if (!boundedPciProbe(options.eal)) throw new DataplaneError(-22, 'eal: pass --no-pci (vdev ports) or an explicit -a/--allow list of VFs');
 		check(nativeApi().init(options.eal.length, options.eal, options.logPath ?? null));
-		return new KoffiDataplane();
+		return new KoffiDataplane(host);
 	}
 
-	/** {} => the drop-reason names, in the order of the C table */
+	/**
+	 * {a dataplane host whose library is initialised} => this process drives what an earlier
+	 * one set up there, without touching it: the port names, forwarding tables and SA
+	 * fingerprints come back from the host's stash. Nothing is sent to the library.
+	 */
+	static attach(host: HostClient): KoffiDataplane {
+		const dp = new KoffiDataplane(host);
+		const stash = host.stash();
+		for (const [name, id] of Object.entries(JSON.parse(stash['ports'] ?? '{}') as Record<string, number>)) dp.ports.set(name, id);
+		const fwd = JSON.parse(stash['forwarding'] ?? '{"routes":[],"neighbors":[]}') as { routes: RouteEntry[]; neighbors: NeighborEntry[] };
+		dp.routes = fwd.routes;
+		dp.neighbors = new Map(fwd.neighbors.map(n => [neighborKey(n), n]));
+		for (const [k, v] of Object.entries(stash)) if (k.startsWith('sa|')) dp.held.set(k, v);
+		return dp;
+	}
+
+	/** {} => the drop-reason names, in the order of the C table (read once per library) */
 	static dropNames(): string[] {
 		const api = nativeApi();
-		return Array.from({ length: api.dropCount() }, (_, i) => api.dropName(i) ?? `drop_${i}`);
+		if (dropNamesOf?.api !== api) dropNamesOf = { api, names: Array.from({ length: api.dropCount() }, (_, i) => api.dropName(i) ?? `drop_${i}`) };
+		return [...dropNamesOf.names];
+	}
+
+	/** {port name} => its id, when this process added or attached to it */
+	portId(name: string): number | undefined {
+		return this.ports.get(name);
+	}
+
+	/**
+	 * {sa} => whether the dataplane host holds exactly this SA (same fingerprint, any sequence
+	 * state) under its key, installed by this or an earlier process: the XFRM mirror adopts it
+	 * as it is instead of putting it again. Always false without a host.
+	 */
+	holds(sa: DpSa): boolean {
+		if (!this.host) return false;
+		const have = this.held.get(saStashKey(sa));
+		if (have === undefined) return false;
+		const buf = Buffer.alloc(koffi.sizeof(Sa));
+		try {
+			koffi.encode(buf, 0, Sa, saToC(sa));
+			return saFingerprint(buf) === have;
+		} finally {
+			buf.fill(0);
+		}
+	}
+
+	/** {key, value or null} => noted in the host's stash; a failure only costs a later re-put */
+	private note(key: string, value: string | null): void {
+		if (!this.host) return;
+		this.host.stashSet(key, value);
 	}
 
 	addPort(port: DpPort): void {
@@ -85,6 +159,7 @@ export class KoffiDataplane implements DataplaneControl, ForwardingControl {
 		});
 		check(nativeApi().portAdd(buf));
 		this.ports.set(port.name, port.port);
+		this.note('ports', JSON.stringify(Object.fromEntries(this.ports)));
 		if (port.exception !== undefined) check(nativeApi().portException(port.port, port.exception));
 		if (port.mtu !== undefined) this.setPortMtu(port.name, port.mtu);
 	}
@@ -114,7 +189,19 @@ export class KoffiDataplane implements DataplaneControl, ForwardingControl {
 		const buf = Buffer.alloc(koffi.sizeof(Sa));
 		try {
 			koffi.encode(buf, 0, Sa, saToC(sa));
+			const key = saStashKey(sa);
+			if (this.host) {
+				// Forgotten before the put, noted after it: a crash in between leaves no fingerprint
+				// that claims an SA the host may not hold.
+				this.held.delete(key);
+				this.note(key, null);
+			}
 			check(nativeApi().saPut(buf));
+			if (this.host) {
+				const fp = saFingerprint(buf);
+				this.note(key, fp);
+				this.held.set(key, fp);
+			}
 		} finally {
 			buf.fill(0);
 		}
@@ -124,6 +211,7 @@ export class KoffiDataplane implements DataplaneControl, ForwardingControl {
 		const dst = Buffer.alloc(20);
 		koffi.encode(dst, 0, 'esp_dp_addr', toAddr(key.dst, 'dst'));
 		check(nativeApi().saDel(spiNumber(key.spi), dirNumber(key.dir), dst));
+		if (this.host && this.held.delete(saStashKey(key))) this.note(saStashKey(key), null);
 	}
 
 	replacePolicies(dir: Direction, policies: DpPolicy[]): void {
@@ -189,6 +277,7 @@ export class KoffiDataplane implements DataplaneControl, ForwardingControl {
 		check(nativeApi().routesReplace(encodeArray(Route, r), r.length, encodeArray(Neighbor, n), n.length));
 		this.routes = routes.map(x => ({ ...x }));
 		this.neighbors = neighbors;
+		this.note('forwarding', JSON.stringify({ routes: this.routes, neighbors: [...neighbors.values()] }));
 	}
 
 	/** {} => workers polling the ports */

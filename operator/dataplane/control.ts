@@ -35,6 +35,9 @@ export interface DataplaneControl {
 	listSas(): SaKey[];
 	/** {} => counters of every installed SA */
 	saCounters(): SaCounters[];
+	/** {sa} => the dataplane holds exactly this SA already (put by an earlier process; its
+	 * sequence state aside), so it can be adopted without a put. Optional: false when absent. */
+	holds?(sa: DpSa): boolean;
 }
 
 /** A next hop the dataplane forwards to: learned from the kernel's neighbour table. */

@@ -142,10 +142,26 @@ export class TwoSites {
 			const vdevs = this.o.dpPorts === 'null'
 				? '--vdev net_null0,no-rx=1 --vdev net_null1,no-rx=1'
 				: `--vdev net_af_packet0,iface=${this.o.prefix}-ga0 --vdev net_af_packet1,iface=${this.o.prefix}-ga1`;
-			args.push('--dp-ports', ports, '--eal', `--no-huge -m 256 --no-shconf --no-telemetry --lcores=0@0,1@0 ${vdevs}`);
+			args.push('--dp-ports', ports, '--eal', `--no-huge -m 256 --no-shconf --no-telemetry --lcores=0@0,1@0 ${vdevs}`, '--dp-socket', this.dpSocket);
 		}
 		this.agent = this.spawnIn('ga', args, join(this.o.work, 'agent.log'));
 		return this.agent;
+	}
+
+	/** where gw-a's agent finds (or starts) its dataplane host, which outlives a killed agent */
+	get dpSocket(): string {
+		return join(this.o.work, 'dp', 'dp.sock');
+	}
+
+	/** A dataplane host left behind by an agent that did not stop cleanly: stopped by its pid file. */
+	async stopDataplaneHost(): Promise<void> {
+		let pid: number;
+		try { pid = Number(readFileSync(`${this.dpSocket}.pid`, 'utf8').trim()); } catch { return; }
+		if (!Number.isInteger(pid) || pid <= 1) return;
+		const alive = () => { try { process.kill(pid, 0); return true; } catch { return false; } };
+		try { process.kill(pid, 'SIGTERM'); } catch { return; }
+		for (let i = 0; i < 100 && alive(); i++) await sleep(100);
+		if (alive()) try { process.kill(pid, 'SIGKILL'); } catch { /* gone meanwhile */ }
 	}
 
 	/** Stops the agent with a signal and waits for it to go. */
@@ -189,13 +205,14 @@ export class TwoSites {
 
 	/** The last lines of the logs, for a failure message. */
 	logs(lines = 20): string {
-		return ['agent.log', 'gw-a/charon.log', 'gw-b/charon.log'].map(f => {
+		return ['agent.log', 'dp/dataplane-host.log', 'gw-a/charon.log', 'gw-b/charon.log'].map(f => {
 			try { return `--- ${f}\n${readFileSync(join(this.o.work, f), 'utf8').split('\n').slice(-lines).join('\n')}`; } catch { return `--- ${f}: none`; }
 		}).join('\n');
 	}
 
 	async down(): Promise<void> {
 		await this.stopAgent('SIGTERM').catch(() => {});
+		await this.stopDataplaneHost().catch(() => {});
 		for (const stop of this.#stops.reverse()) {
 			try { await stop(); } catch { /* best effort; the namespaces go last */ }
 		}

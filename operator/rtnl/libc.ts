@@ -5,6 +5,7 @@ import koffi from 'koffi';
 export interface Libc {
 	socket(domain: number, type: number, protocol: number): number;
 	bind(fd: number, addr: Buffer, len: number): number;
+	connect(fd: number, addr: Buffer, len: number): number;
 	getsockname(fd: number, addr: Buffer, len: Buffer): number;
 	setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number;
 	send(fd: number, buf: Buffer, len: number, flags: number): number;
@@ -27,6 +28,7 @@ export function loadLibc(): Libc {
 	libc = {
 		socket: lib.func('int socket(int domain, int type, int protocol)'),
 		bind: lib.func('int bind(int fd, const void *addr, uint32_t len)'),
+		connect: lib.func('int connect(int fd, const void *addr, uint32_t len)'),
 		getsockname: lib.func('int getsockname(int fd, void *addr, void *len)'),
 		setsockopt: lib.func('int setsockopt(int fd, int level, int name, const void *value, uint32_t len)'),
 		send: lib.func('long send(int fd, const void *buf, size_t len, int flags)'),

@@ -128,3 +128,14 @@ export async function scapyRound<V>(script: string, name: string, genArgs: strin
 	const check = await run(python, [join(helpers, script), 'check', dir]);
 	return { stats: dp.stats, verdict: JSON.parse(check.stdout) as V, remove };
 }
+
+/** {inner source, destination} => an Ethernet frame with a small UDP datagram between them */
+export function udpFrame(src: number[], dst: number[]): Buffer {
+	const ip = Buffer.from([0x45, 0, 0, 32, 0, 1, 0, 0, 64, 17, 0, 0, ...src, ...dst]);
+	let sum = 0;
+	for (let i = 0; i < 20; i += 2) sum += ip.readUInt16BE(i);
+	while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
+	ip.writeUInt16BE(~sum & 0xffff, 10);
+	const udp = Buffer.from([0x04, 0xd2, 0x16, 0x2e, 0, 12, 0, 0, 1, 2, 3, 4]);
+	return Buffer.concat([Buffer.from('020000000101020000000102' + '0800', 'hex'), ip, udp]);
+}

@@ -11,17 +11,7 @@ import { KoffiDataplane } from '../../operator/dataplane/binding.js';
 import { isDataplaneError } from '../../operator/dataplane/error.js';
 import type { DpSa } from '../../operator/dataplane/types.js';
 import { pcap } from '../../bench/dataplane/esp-setup.js';
-import { pcapFrames, scratch } from './harness.js';
-
-function frame(src: number[], dst: number[]): Buffer {
-	const ip = Buffer.from([0x45, 0, 0, 32, 0, 1, 0, 0, 64, 17, 0, 0, ...src, ...dst]);
-	let sum = 0;
-	for (let i = 0; i < 20; i += 2) sum += ip.readUInt16BE(i);
-	while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
-	ip.writeUInt16BE(~sum & 0xffff, 10);
-	const udp = Buffer.from([0x04, 0xd2, 0x16, 0x2e, 0, 12, 0, 0, 1, 2, 3, 4]);
-	return Buffer.concat([Buffer.from('020000000101020000000102' + '0800', 'hex'), ip, udp]);
-}
+import { pcapFrames, scratch, udpFrame } from './harness.js';
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
@@ -33,7 +23,7 @@ const outSa = (key: string): DpSa => ({
 test('SAs, policies and routes are driven in-process and a protect policy without its SA never leaks', async t => {
 	const { dir, remove } = scratch('koffi');
 	t.teardown(remove);
-	writeFileSync(join(dir, 'lan.pcap'), pcap([0, 1, 2].map(() => frame([10, 1, 0, 1], [10, 2, 0, 1]))));
+	writeFileSync(join(dir, 'lan.pcap'), pcap([0, 1, 2].map(() => udpFrame([10, 1, 0, 1], [10, 2, 0, 1]))));
 	writeFileSync(join(dir, 'empty.pcap'), pcap([]));
 	const wanOut = join(dir, 'wan.pcap');
 	const dp = KoffiDataplane.start({

@@ -2,8 +2,9 @@
 //   host-a ─ gw-a [charon + esplane agent] ══ wan ══ gw-b [charon + Linux ESP] ─ host-b
 // host-a pings host-b every 50 ms while gw-a's agent is killed with SIGKILL and started
 // again. The traffic must resume within 2 s, the IKE SA and CHILD SAs must be the same ones
-// (no renegotiation), and gw-b's kernel must count no replayed sequence number — with the
-// dpdk dataplane the restarted agent resumes outbound sequence numbers above what it wrote back.
+// (no renegotiation), and gw-b's kernel must count no replayed sequence number. With the dpdk
+// dataplane the dataplane host keeps forwarding through the kill and the restarted agent
+// adopts its SAs as they are (sequence numbers and counters run on).
 import { readFileSync } from 'node:fs';
 import { scenario, sleep } from './guest.js';
 import type { TwoSites } from '../../operator/demo/sites.js';
@@ -42,5 +43,8 @@ await scenario('agent-kill', {}, async (sites, facts) => {
 	facts['sameSas'] = peerSas(sites) === before;
 	facts['peerSas'] = { before, after: peerSas(sites) };
 	facts['replayErrors'] = replayErrors(sites) - replayBefore;
+	// what the restarted agent (the last "sas adopted" line of its log) took over from the host
+	const adopted = readFileSync(`${sites.o.work}/agent.log`, 'utf8').split('\n').filter(l => l.includes('sas adopted as the dataplane holds them'));
+	facts['adoptedSas'] = Number(/"count":(\d+)/.exec(adopted.at(-1) ?? '')?.[1] ?? 0);
 	if (process.env['KEEP_LOGS']) facts['logs'] = sites.logs(60);
 });

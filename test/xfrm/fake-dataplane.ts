@@ -19,6 +19,16 @@ export class FakeDataplane implements DataplaneControl {
 	readonly spd: Record<Direction, DpPolicy[]> = { in: [], out: [] };
 	/** every call, in order, for ordering checks */
 	readonly calls: string[] = [];
+	/** like a dataplane host that outlived its agent: it can say which SAs it holds exactly */
+	remembers = false;
+
+	holds(sa: DpSa): boolean {
+		const have = this.sas.get(keyOf(sa));
+		if (!this.remembers || !have) return false;
+		const { seq: _a, ...x } = have;
+		const { seq: _b, ...y } = sa;
+		return JSON.stringify(x) === JSON.stringify(y);
+	}
 
 	putSa(sa: DpSa): void {
 		const why = sa.aead ? checkAead(sa.aead.name, bits(sa.aead.key), sa.aead.icvBits)

@@ -1,0 +1,71 @@
+// Starting and stopping a dataplane host (`esplane dataplane-host`) for a test, and the ports
+// a host test drives: lan replays one UDP frame forever (net_pcap), wan discards (net_null),
+// so an outbound SA counts packets without anything written to disk.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connectHost, type HostClient } from '../../operator/dataplane/remote.js';
+import type { DpSa } from '../../operator/dataplane/types.js';
+import { pcap } from '../../bench/dataplane/esp-setup.js';
+import { repo, udpFrame } from './harness.js';
+
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+export interface TestHost {
+	socket: string;
+	child: ChildProcess;
+	/** resolves when the host process has exited */
+	exited: Promise<number | null>;
+	stop(): Promise<void>;
+}
+
+/** {scratch dir} => a host serving dir/host/dp.sock, connected once to be sure it answers */
+export async function startHost(dir: string): Promise<TestHost> {
+	const socket = join(dir, 'host', 'dp.sock');
+	const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'operator/cli/main.ts'), 'dataplane-host', '--socket', socket], {
+		stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ESPLANE_LOG_LEVEL: 'warn' },
+	});
+	const exited = new Promise<number | null>(r => child.once('exit', code => r(code)));
+	const deadline = Date.now() + 60_000;
+	for (;;) {
+		if (existsSync(socket)) {
+			try {
+				connectHost(socket).close();
+				break;
+			} catch { /* not listening yet */ }
+		}
+		if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the dataplane host did not come up on ${socket}`);
+		await sleep(50);
+	}
+	return {
+		socket, child, exited,
+		stop: async () => {
+			if (child.exitCode !== null || child.signalCode !== null) return;
+			child.kill('SIGTERM');
+			const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+			await exited;
+			clearTimeout(t);
+		},
+	};
+}
+
+/** {scratch dir} => EAL arguments for a host test: lan replays a UDP frame, wan discards */
+export function hostEal(dir: string, name: string): string[] {
+	const lan = join(dir, 'lan.pcap');
+	writeFileSync(lan, pcap([udpFrame([10, 1, 0, 1], [10, 2, 0, 1])]));
+	return ['-l', '0,1', '--no-pci', '--no-huge', '-m', '256', '--no-shconf', '--no-telemetry', '--file-prefix', name,
+		'--vdev', 'net_null0,no-rx=1', '--vdev', `net_pcap1,rx_pcap=${lan},infinite_rx=1`];
+}
+
+
+export const hostOutSa = (key = '11'): DpSa => ({
+	spi: '0x100', dir: 'out', mode: 'tunnel', src: '192.0.2.1', dst: '192.0.2.2',
+	aead: { name: 'rfc4106(gcm(aes))', key: `0x${key.repeat(20)}`, icvBits: 128 },
+});
+
+export const hostInSa = (): DpSa => ({
+	spi: '0x200', dir: 'in', mode: 'tunnel', src: '192.0.2.2', dst: '192.0.2.1', replayWindow: 64, seq: 100,
+	aead: { name: 'rfc4106(gcm(aes))', key: `0x${'66'.repeat(20)}`, icvBits: 128 },
+});
+
+export type { HostClient };
