@@ -143,10 +143,10 @@ export class KoffiDataplane implements DataplaneControl, ForwardingControl {
 		}
 	}
 
-	/** {key, value or null} => noted in the host's stash; a failure only costs a later re-put */
-	private note(key: string, value: string | null): void {
-		if (!this.host) return;
-		this.host.stashSet(key, value);
+	/** {key, value or null} => recorded in the host's stash together with the next library
+	 * call, if that call succeeds */
+	private noteWithNextCall(key: string, value: string | null): void {
+		this.host?.noteNext(key, value);
 	}
 
 	addPort(port: DpPort): void {
@@ -157,9 +157,9 @@ export class KoffiDataplane implements DataplaneControl, ForwardingControl {
 			port_id: port.port, role: port.role === 'wan' ? 0 : 1, naddr: Math.min(port.addresses?.length ?? 0, 4),
 			addr: addrs.slice(0, 4), name: port.name,
 		});
+		this.noteWithNextCall('ports', JSON.stringify({ ...Object.fromEntries(this.ports), [port.name]: port.port }));
 		check(nativeApi().portAdd(buf));
 		this.ports.set(port.name, port.port);
-		this.note('ports', JSON.stringify(Object.fromEntries(this.ports)));
 		if (port.exception !== undefined) check(nativeApi().portException(port.port, port.exception));
 		if (port.mtu !== undefined) this.setPortMtu(port.name, port.mtu);
 	}
@@ -190,18 +190,10 @@ export class KoffiDataplane implements DataplaneControl, ForwardingControl {
 		try {
 			koffi.encode(buf, 0, Sa, saToC(sa));
 			const key = saStashKey(sa);
-			if (this.host) {
-				// Forgotten before the put, noted after it: a crash in between leaves no fingerprint
-				// that claims an SA the host may not hold.
-				this.held.delete(key);
-				this.note(key, null);
-			}
+			const fp = this.host ? saFingerprint(buf) : undefined;
+			if (fp) this.noteWithNextCall(key, fp);
 			check(nativeApi().saPut(buf));
-			if (this.host) {
-				const fp = saFingerprint(buf);
-				this.note(key, fp);
-				this.held.set(key, fp);
-			}
+			if (fp) this.held.set(key, fp);
 		} finally {
 			buf.fill(0);
 		}
@@ -210,8 +202,9 @@ export class KoffiDataplane implements DataplaneControl, ForwardingControl {
 	delSa(key: SaKey): void {
 		const dst = Buffer.alloc(20);
 		koffi.encode(dst, 0, 'esp_dp_addr', toAddr(key.dst, 'dst'));
+		this.noteWithNextCall(saStashKey(key), null);
 		check(nativeApi().saDel(spiNumber(key.spi), dirNumber(key.dir), dst));
-		if (this.host && this.held.delete(saStashKey(key))) this.note(saStashKey(key), null);
+		this.held.delete(saStashKey(key));
 	}
 
 	replacePolicies(dir: Direction, policies: DpPolicy[]): void {
@@ -274,10 +267,10 @@ export class KoffiDataplane implements DataplaneControl, ForwardingControl {
 			ip: toAddr(x.ip, `neighbors[${i}].ip`), mac: macBytes(x.mac, `neighbors[${i}].mac`),
 			port_id: portId(x.port, `neighbors[${i}].port`),
 		}));
+		this.noteWithNextCall('forwarding', JSON.stringify({ routes, neighbors: [...neighbors.values()] }));
 		check(nativeApi().routesReplace(encodeArray(Route, r), r.length, encodeArray(Neighbor, n), n.length));
 		this.routes = routes.map(x => ({ ...x }));
 		this.neighbors = neighbors;
-		this.note('forwarding', JSON.stringify({ routes: this.routes, neighbors: [...neighbors.values()] }));
 	}
 
 	/** {} => workers polling the ports */

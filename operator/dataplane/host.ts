@@ -6,7 +6,8 @@
 //
 // Besides the library's functions the host answers a few calls of its own:
 //   host.hello              {pid, abi, initialised, running, spawned, ports}
-//   host.stashSet(key, v)   a small per-process note the agent keeps here (v null: removed)
+//   host.stashSet(key, v)   a small per-process note the agent keeps here (v null: removed);
+//                           a library call can carry one too (`note`), kept only if it succeeds
 //   host.stashGet()         all of them: what the agent installed (SA fingerprints, tables)
 //   host.shutdown()         ports closed, TAPs gone, socket removed, process exits
 // A request that is malformed or names an unknown function gets an error reply; a frame
@@ -91,6 +92,7 @@ export async function startDataplaneHost(o: HostOptions): Promise<DataplaneHost>
 		if (!decl) throw new RequestError(ENOSYS, `${h.fn}: no such function in the dataplane ABI`);
 		const [proto, sizes = {}] = decl;
 		const kinds = paramKinds(proto);
+		const note = h.note === undefined ? undefined : checkNote(h.note);
 		if (h.args.length !== kinds.length) throw new RequestError(EINVAL, `${h.fn}: takes ${kinds.length} arguments, got ${h.args.length}`);
 		const values: unknown[] = [];
 		const ins: Buffer[] = [];
@@ -152,6 +154,9 @@ export async function startDataplaneHost(o: HostOptions): Promise<DataplaneHost>
 			const rc = fn(...values);
 			const header: ReplyHeader = { rc };
 			if (typeof rc === 'number' && rc < 0) header.err = api.lastError() || `${h.fn} failed (${rc})`;
+			if (note && (typeof rc !== 'number' || rc >= 0)) {
+				if (note[1] === null) stash.delete(note[0]); else stash.set(note[0], note[1]);
+			}
 			if (h.fn === 'init' && (rc === 0 || rc === -EALREADY)) state.initialised = true;
 			if (h.fn === 'start' && rc === 0) state.running = true;
 			if ((h.fn === 'stop' || h.fn === 'shutdown') && rc === 0) state.running = false;
@@ -159,6 +164,14 @@ export async function startDataplaneHost(o: HostOptions): Promise<DataplaneHost>
 		} finally {
 			for (const b of ins) b.fill(0);
 		}
+	};
+
+	const checkNote = (n: unknown): [string, string | null] => {
+		if (!Array.isArray(n) || n.length !== 2 || typeof n[0] !== 'string' || n[0].length < 1 || n[0].length > 256
+			|| (n[1] !== null && (typeof n[1] !== 'string' || n[1].length > 1 << 20))) {
+			throw new RequestError(EINVAL, 'note: [key of 1..256 characters, value up to 1 MiB or null]');
+		}
+		return n as [string, string | null];
 	};
 
 	const hostCall = (fn: string, args: Arg[]): ReplyHeader => {

@@ -30,6 +30,9 @@ export interface HostClient {
 	hello(): HostState;
 	stash(): Record<string, string>;
 	stashSet(key: string, value: string | null): void;
+	/** {key, value or null} => carried by the next library call and kept by the host only if
+	 * that call succeeds (one round trip, and no crash can separate the call from its note) */
+	noteNext(key: string, value: string | null): void;
 	/** the host shuts the library down (ports, TAPs) and exits */
 	shutdownHost(): void;
 	close(): void;
@@ -118,6 +121,7 @@ export function connectHost(socket: string, o: ConnectOptions = {}): HostClient 
 	};
 
 	let lastError = '';
+	let pendingNote: [string, string | null] | undefined;
 	const entries = Object.entries(NATIVE_DECLS).map(([name, [proto]]): [string, unknown] => {
 		if (name === 'lastError') return [name, () => lastError];
 		const kinds = paramKinds(proto);
@@ -136,7 +140,9 @@ export function connectHost(socket: string, o: ConnectOptions = {}): HostClient 
 					case 'out': args.push({ out: (v as Buffer).length }); outs.push(v as Buffer); break;
 				}
 			});
-			const { header, blob } = request({ fn: name, args }, ins);
+			const note = pendingNote;
+			pendingNote = undefined;
+			const { header, blob } = request({ fn: name, args, ...(note ? { note } : {}) }, ins);
 			let at = 0;
 			for (const o of outs) at += blob.copy(o, 0, at, at + o.length);
 			blob.fill(0);
@@ -154,6 +160,7 @@ export function connectHost(socket: string, o: ConnectOptions = {}): HostClient 
 		hello: () => hostCall('host.hello') as HostState,
 		stash: () => hostCall('host.stashGet') as Record<string, string>,
 		stashSet: (key, value) => { hostCall('host.stashSet', [{ s: key }, value === null ? { n: true } : { s: value }]); },
+		noteNext: (key, value) => { pendingNote = [key, value]; },
 		shutdownHost: () => { hostCall('host.shutdown'); },
 		close: () => {
 			if (fd >= 0) libc.close(fd);

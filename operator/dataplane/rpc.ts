@@ -6,7 +6,7 @@
 //
 // frame   = u32le length, then that many bytes (at most MAX_FRAME)
 // payload = u32le JSON length, JSON header, then the Buffers' bytes one after another
-// request header: {fn, args: Arg[]}            blob: the contents of the `in` Buffers
+// request header: {fn, args: Arg[], note?}     blob: the contents of the `in` Buffers
 // reply header:   {rc, err?, value?}           blob: the contents of the `out` Buffers
 // Key material (esp_dp_sa_put) only ever travels in a blob, never in the JSON header.
 import { NATIVE_DECLS, type Native } from './abi.js';
@@ -27,6 +27,9 @@ export type ParamKind = 'int' | 'string' | 'strings' | 'in' | 'out';
 export interface RequestHeader {
 	fn: string;
 	args: Arg[];
+	/** a stash entry [key, value or null] the host records when, and only when, the call
+	 * succeeds (rc >= 0): in the same step, so no crash can come between the two */
+	note?: [string, string | null];
 }
 
 export interface ReplyHeader {
