@@ -54,7 +54,7 @@ export interface DpdkMode {
 	spis(): Set<string>;
 	saRows(): SaRow[];
 	/** the dataplane host, when the library runs in one; `attached`: it was already set up */
-	host?: { client: HostClient; attached: boolean; spawned: boolean; pid: number };
+	host?: { client: HostClient; attached: boolean; spawned: boolean; pid: number; ports: number[] };
 	/** the SPD the dataplane enforces */
 	policies(): DpPolicy[];
 	stats(): StatsView;
@@ -80,7 +80,7 @@ export async function startDpdkMode(o: DpdkModeOptions): Promise<DpdkMode> {
 	let opened = o.hostSocket ? await openHost(o.hostSocket, o.hostMode ?? 'spawn', o.log) : undefined;
 	let made: KoffiDataplane | undefined;
 	try {
-		if (opened?.attached) {
+		if (opened?.attached && opened.ports.length > 0) {
 			const tried = opened;
 			try {
 				made = attachDataplane(tried, cfg);
@@ -92,7 +92,7 @@ export async function startDpdkMode(o: DpdkModeOptions): Promise<DpdkMode> {
 				opened = await openHost(o.hostSocket!, 'spawn', o.log);
 			}
 		}
-		made ??= freshDataplane(o.eal, cfg, opened?.client);
+		made ??= freshDataplane(o.eal, cfg, opened);
 	} catch (e) {
 		await closeHost(opened, o.log);
 		throw e;
@@ -188,7 +188,7 @@ async function openHost(socket: string, mode: HostMode, log: Logger): Promise<Op
 		throw new Error(`the dataplane host on ${socket} (pid ${hello.pid}) speaks ABI ${hello.abi}, this agent ${ABI_VERSION}: stop it`);
 	}
 	useNativeApi(client.native);
-	return { client, attached: hello.initialised, spawned: hello.spawned, pid: hello.pid };
+	return { client, attached: hello.initialised, spawned: hello.spawned, pid: hello.pid, ports: hello.ports };
 }
 
 /** {host} => a host this agent spawned (or adopted from a killed agent that did) is shut down
@@ -207,8 +207,10 @@ async function closeHost(host: OpenHost | undefined, log: Logger): Promise<void>
 	host.client.close();
 }
 
-function freshDataplane(eal: string[], cfg: PortsConfig, client: HostClient | undefined): KoffiDataplane {
-	const dataplane = KoffiDataplane.start({ eal }, client);
+/** {EAL args, ports file, host} => EAL started (unless a host started it from its own
+ * environment, as under Kubernetes), the file's ports added, routes set, workers running */
+function freshDataplane(eal: string[], cfg: PortsConfig, host: OpenHost | undefined): KoffiDataplane {
+	const dataplane = host?.attached ? KoffiDataplane.attach(host.client) : KoffiDataplane.start({ eal }, host?.client);
 	for (const p of cfg.ports) dataplane.addPort(p);
 	dataplane.replaceRoutes(cfg.routes, cfg.neighbors);
 	dataplane.run();

@@ -17,6 +17,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import type { Logger } from '../log/index.js';
 import { localNativeApi, type BufferSize } from './abi.js';
+import { boundedPciProbe } from './binding.js';
 import { declOf, decodePayload, encodeFrame, FrameReader, paramKinds, type Arg, type ReplyHeader, type RequestHeader } from './rpc.js';
 
 /** where an agent looks for (or starts) its dataplane host, and where the chart's host container serves */
@@ -31,6 +32,9 @@ export interface HostOptions {
 	/** started by an agent (which then also stops it), not by a supervisor of its own */
 	spawned: boolean;
 	log: Logger;
+	/** EAL started here before serving (the host's own VFs under Kubernetes); absent: the
+	 * first client's init starts it */
+	eal?: string[];
 }
 
 export interface HostState {
@@ -236,6 +240,14 @@ export async function startDataplaneHost(o: HostOptions): Promise<DataplaneHost>
 		sock.on('close', () => { reader.wipe(); connections.delete(sock); });
 	};
 
+	if (o.eal) {
+		// same guard as the binding's: never let EAL probe every PCI device of the node
+		const eal = boundedPciProbe(o.eal) ? o.eal : ['--no-pci', ...o.eal];
+		const rc = api.init(eal.length, eal, null);
+		if (rc < 0) throw new Error(`EAL did not start: ${api.lastError()} (${rc})`);
+		state.initialised = true;
+		log.info({ eal }, 'dataplane host started EAL');
+	}
 	const dir = dirname(o.socket);
 	if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
 	if (existsSync(o.socket)) {
@@ -281,18 +293,23 @@ export async function startDataplaneHost(o: HostOptions): Promise<DataplaneHost>
 export async function runDataplaneHost(args: string[], log: Logger): Promise<number> {
 	let socket = process.env['ESPLANE_DP_SOCKET'] ?? DEFAULT_DP_SOCKET;
 	let spawned = false;
+	let ealFromEnvironment = false;
 	for (let i = 0; i < args.length; i++) {
 		const a = args[i]!;
 		if (a === '--socket' && args[i + 1] !== undefined) socket = args[++i]!;
 		else if (a === '--spawned') spawned = true;
+		else if (a === '--eal-from-env') ealFromEnvironment = true;
 		else {
-			process.stderr.write(`esplane dataplane-host: unknown flag '${a}' (usage: --socket PATH)\n`);
+			process.stderr.write(`esplane dataplane-host: unknown flag '${a}' (usage: --socket PATH [--eal-from-env])\n`);
 			return 2;
 		}
 	}
 	let host: DataplaneHost;
 	try {
-		host = await startDataplaneHost({ socket, spawned, log });
+		// --eal-from-env: EAL from ESPLANE_DPDK_EAL_ARGS and the device plugin's VFs
+		// (ESPLANE_VF_RESOURCE, PCIDEVICE_*), which only the container holding the VFs sees.
+		const eal = ealFromEnvironment ? (await import('./eal-env.js')).ealFromEnv(process.env) : undefined;
+		host = await startDataplaneHost({ socket, spawned, log, ...(eal ? { eal } : {}) });
 	} catch (e) {
 		process.stderr.write(`esplane dataplane-host: ${(e as Error).message}\n`);
 		return 1;
