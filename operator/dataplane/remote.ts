@@ -19,6 +19,10 @@ const SOCK_STREAM = 1;
 const SO_RCVTIMEO = 20;
 const SO_SNDTIMEO = 21;
 const EPIPE = 32;
+const ECONNRESET = 104;
+/** a dead peer is an error to report, not a SIGPIPE */
+const MSG_NOSIGNAL = 0x4000;
+const DIED = 'closed the connection (the host process died?)';
 const ETIMEDOUT = 110;
 
 export interface HostClient {
@@ -78,10 +82,11 @@ export function connectHost(socket: string, o: ConnectOptions = {}): HostClient 
 	};
 	const writeAll = (buf: Buffer): void => {
 		for (let off = 0; off < buf.length;) {
-			const n = Number(libc.write(fd, buf.subarray(off), buf.length - off));
+			const n = Number(libc.send(fd, buf.subarray(off), buf.length - off, MSG_NOSIGNAL));
 			if (n < 0) {
 				const e = libc.errno();
 				if (e === EINTR) continue;
+				if (e === EPIPE || e === ECONNRESET) fail(EPIPE, DIED);
 				fail(e === EAGAIN ? ETIMEDOUT : e, e === EAGAIN ? `no progress sending for ${ms} ms` : `send failed (errno ${e})`);
 			}
 			off += n;
@@ -91,10 +96,11 @@ export function connectHost(socket: string, o: ConnectOptions = {}): HostClient 
 		const buf = Buffer.alloc(n);
 		for (let off = 0; off < n;) {
 			const r = Number(libc.read(fd, buf.subarray(off), n - off));
-			if (r === 0) fail(EPIPE, 'closed the connection (the host process died?)');
+			if (r === 0) fail(EPIPE, DIED);
 			if (r < 0) {
 				const e = libc.errno();
 				if (e === EINTR) continue;
+				if (e === ECONNRESET) fail(EPIPE, DIED);
 				fail(e === EAGAIN ? ETIMEDOUT : e, e === EAGAIN ? `no answer within ${ms} ms` : `receive failed (errno ${e})`);
 			}
 			off += r;

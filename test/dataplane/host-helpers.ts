@@ -19,11 +19,12 @@ export interface TestHost {
 	stop(): Promise<void>;
 }
 
-/** {scratch dir} => a host serving dir/host/dp.sock, connected once to be sure it answers */
-export async function startHost(dir: string): Promise<TestHost> {
+/** {scratch dir, more flags and environment} => a host serving dir/host/dp.sock, connected
+ * once to be sure it answers */
+export async function startHost(dir: string, o: { args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<TestHost> {
 	const socket = join(dir, 'host', 'dp.sock');
-	const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'operator/cli/main.ts'), 'dataplane-host', '--socket', socket], {
-		stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ESPLANE_LOG_LEVEL: 'warn' },
+	const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'operator/cli/main.ts'), 'dataplane-host', '--socket', socket, ...(o.args ?? [])], {
+		stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ESPLANE_LOG_LEVEL: 'warn', ...o.env },
 	});
 	const exited = new Promise<number | null>(r => child.once('exit', code => r(code)));
 	const deadline = Date.now() + 60_000;
