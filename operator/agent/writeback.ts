@@ -10,6 +10,7 @@ import type { Logger } from '../log/index.js';
 import type { DataplaneControl, SaCounters } from '../dataplane/control.js';
 import type { XfrmMessage } from '../xfrm/codec/message.js';
 import { XFRM_INF } from '../xfrm/codec/lifetimes.js';
+import type { XfrmSa } from '../xfrm/convert.js';
 import { buildExpire, buildNewAe } from '../xfrm/messages/newae.js';
 import { dpKey } from './xfrm-desired.js';
 import type { KernelSource } from './xfrm-kernel.js';
@@ -30,6 +31,20 @@ export interface WritebackStats {
 	failed: number;
 	softExpires: number;
 	hardExpires: number;
+}
+
+/**
+ * {kernel SA as last seen} => the expire an earlier write-back (of this process or of one
+ * killed before it: the dataplane host and its counters outlive agents) must already have
+ * raised, since it wrote counters past that limit into the kernel in the same round. Raising it
+ * again would make charon rekey a second time.
+ */
+function raisedBefore(info: XfrmSa['info']): 'soft' | 'hard' | undefined {
+	const { lft, curlft } = info;
+	const past = (limit: bigint, v: bigint) => limit !== XFRM_INF && v >= limit;
+	if (past(lft.hardByteLimit, curlft.bytes) || past(lft.hardPacketLimit, curlft.packets)) return 'hard';
+	if (past(lft.softByteLimit, curlft.bytes) || past(lft.softPacketLimit, curlft.packets)) return 'soft';
+	return undefined;
 }
 
 export class XfrmWriteback {
@@ -86,7 +101,7 @@ export class XfrmWriteback {
 			const lft = ds.entry.sa.info.lft;
 			const over = (limit: bigint) => limit !== XFRM_INF && (c.bytes >= limit);
 			const overP = (limit: bigint) => limit !== XFRM_INF && (c.packets >= limit);
-			const was = this.expired.get(ds.entry.key);
+			const was = this.expired.get(ds.entry.key) ?? raisedBefore(ds.entry.sa.info);
 			if (was !== 'hard' && (over(lft.hardByteLimit) || overP(lft.hardPacketLimit))) {
 				msgs.push(buildExpire(ds.entry.sa, true));
 				keys.push(k);
