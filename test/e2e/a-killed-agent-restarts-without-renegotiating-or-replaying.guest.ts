@@ -5,7 +5,7 @@
 // (no renegotiation), and gw-b's kernel must count no replayed sequence number. With the dpdk
 // dataplane the dataplane host keeps forwarding through the kill and the restarted agent
 // adopts its SAs as they are (sequence numbers and counters run on).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { scenario, sleep } from './guest.js';
 import type { TwoSites } from '../../operator/demo/sites.js';
 
@@ -47,4 +47,13 @@ await scenario('agent-kill', {}, async (sites, facts) => {
 	const adopted = readFileSync(`${sites.o.work}/agent.log`, 'utf8').split('\n').filter(l => l.includes('sas adopted as the dataplane holds them'));
 	facts['adoptedSas'] = Number(/"count":(\d+)/.exec(adopted.at(-1) ?? '')?.[1] ?? 0);
 	if (process.env['KEEP_LOGS']) facts['logs'] = sites.logs(60);
+	if (sites.o.dataplane === 'dpdk') {
+		// The restarted agent attached to the host the killed one spawned; stopped cleanly, it
+		// takes that host down with it: no process, no socket, no TAP left.
+		const pid = Number(readFileSync(`${sites.dpSocket}.pid`, 'utf8'));
+		await sites.stopAgent('SIGTERM');
+		let alive = true;
+		try { process.kill(pid, 0); } catch { alive = false; }
+		facts['hostLeftBehind'] = { alive, socket: existsSync(sites.dpSocket), taps: sites.exec('ga', ['ip', '-o', 'link', 'show']).match(/esp-(wan|lan)0/g) ?? [] };
+	}
 });

@@ -17,7 +17,10 @@ for (const dataplane of e2eDataplanes()) {
 		t.true((facts['longestGapSeconds'] as number) < boundSeconds, `longest gap between replies: ${String(facts['longestGapSeconds'])} s`);
 		t.true(facts['sameSas'] as boolean, `the peer's SAs changed: ${JSON.stringify(facts['peerSas'])}`);
 		t.is(facts['replayErrors'], 0, 'replay errors counted by the peer kernel');
-		if (dataplane === 'dpdk') t.true((facts['adoptedSas'] as number) >= 2, `SAs the restarted agent adopted from the dataplane host: ${String(facts['adoptedSas'])}`);
+		if (dataplane === 'dpdk') {
+			t.true((facts['adoptedSas'] as number) >= 2, `SAs the restarted agent adopted from the dataplane host: ${String(facts['adoptedSas'])}`);
+			t.deepEqual(facts['hostLeftBehind'], { alive: false, socket: false, taps: [] }, 'the agent stopped with SIGTERM took its dataplane host down');
+		}
 		t.log(`longest gap ${String(facts['longestGapSeconds'])} s, ${String(facts['replies'])} replies`);
 	});
 }
