@@ -20,7 +20,7 @@
 extern "C" {
 #endif
 
-#define ESPLANE_DP_ABI_VERSION 4
+#define ESPLANE_DP_ABI_VERSION 5
 
 enum esp_dp_drop {
 #define ESP_DP_DROP_ENUM(name, desc) ESP_DP_DROP_##name,
@@ -160,6 +160,24 @@ struct esp_dp_nexthop {
 };
 _Static_assert(sizeof(struct esp_dp_nexthop) == 24, "esp_dp_nexthop layout");
 
+/* How one worker lcore spends its loop, read with esp_dp_lcore_stats. A poll is one pass over
+ * every RX queue the worker owns; it is busy when it received (or, spreading, was handed) at
+ * least one packet. Cycles are TSC cycles from loop to loop, so the busy ratio over an
+ * interval is delta busy_cycles / delta total_cycles (time a descheduled worker lost counts
+ * to the loop it was in). Cumulative from the first esp_dp_start; they stand still while
+ * the workers are stopped (ABI 5). */
+struct esp_dp_lcore_stats {
+	uint32_t lcore;			/* EAL lcore id */
+	uint16_t worker;		/* index among the workers */
+	uint16_t pad;
+	uint64_t polls;
+	uint64_t busy_polls;
+	uint64_t busy_cycles;
+	uint64_t total_cycles;
+	uint64_t tsc_hz;		/* TSC cycles per second */
+};
+_Static_assert(sizeof(struct esp_dp_lcore_stats) == 48, "esp_dp_lcore_stats layout");
+
 /* {} => ESPLANE_DP_ABI_VERSION */
 uint32_t esp_dp_abi_version(void);
 
@@ -231,6 +249,9 @@ int esp_dp_sa_replay(uint32_t spi, const struct esp_dp_addr *dst, uint64_t *top,
 
 /* {out[cap]} => number of ports written */
 int esp_dp_port_stats(struct esp_dp_port_stats *out, uint32_t cap);
+/* {out[cap]} => number of worker lcores written (0 before EAL is up); lock-free reads of
+ * counters each worker writes once per loop */
+int esp_dp_lcore_stats(struct esp_dp_lcore_stats *out, uint32_t cap);
 /* {out[ESP_DP_DROP_MAX]} => dataplane-wide drops per reason */
 int esp_dp_drop_stats(uint64_t *out, uint32_t cap);
 /* {} => packets received on all ports so far (for --until-idle) */

@@ -201,6 +201,14 @@ struct fib {
 /* ---- ports and workers ---- */
 struct port_counters { uint64_t rx, rx_bytes, tx, tx_bytes; };
 struct exc_counters { uint64_t to_kernel, from_kernel; };
+/* How a worker spends its loop (esp_dp_lcore_stats): written only by the worker, once per
+ * loop, read by control threads without a lock (aligned 64-bit stores and loads do not tear). */
+struct lcore_counters {
+	uint64_t polls;		/* loops: every RX queue of the worker polled once */
+	uint64_t busy_polls;	/* loops that received or were handed at least one packet */
+	uint64_t busy_cycles;	/* TSC cycles of those loops */
+	uint64_t total_cycles;	/* TSC cycles of all loops since the worker started */
+} __rte_cache_aligned;
 
 struct worker {
 	unsigned lcore;
@@ -217,6 +225,8 @@ struct worker {
 	uint16_t exc_n;				/* frames waiting in exc_q for the TAP */
 	struct rte_mbuf *exc_q[DP_BURST];
 	uint32_t loops;
+	bool got_work;		/* this loop received or was handed packets (worker.c, spread.c) */
+	struct lcore_counters lc;	/* a line of its own: the control thread reads it */
 	/* route.c: packets waiting briefly for their next hop's MAC, oldest first */
 	uint16_t held_n;
 	struct rte_mbuf *held[DP_HOLD];

@@ -151,8 +151,10 @@ void spread_serve(struct worker *w)
 		unsigned n = rte_ring_dequeue_burst(spread.inbox[from], got, RTE_DIM(got), NULL);
 		for (unsigned i = 0; i < n; i++)
 			run_slot(w, got[i]);
-		if (n)
+		if (n) {
+			w->got_work = true;
 			return;
+		}
 	}
 }
 

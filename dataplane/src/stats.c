@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 
 #include <jansson.h>
+#include <rte_cycles.h>
 
 #include "internal.h"
 #include "sa_shared.h"
@@ -131,6 +132,27 @@ int esp_dp_port_stats(struct esp_dp_port_stats *out, uint32_t cap)
 	return (int)n;
 }
 
+static void lcore_stats_fill(const struct worker *w, struct esp_dp_lcore_stats *s)
+{
+	*s = (struct esp_dp_lcore_stats){ .lcore = w->lcore, .worker = w->id, .tsc_hz = rte_get_tsc_hz() };
+	/* busy first (acquire), then the totals the worker stored before them: busy <= total */
+	s->busy_cycles = __atomic_load_n(&w->lc.busy_cycles, __ATOMIC_ACQUIRE);
+	s->busy_polls = __atomic_load_n(&w->lc.busy_polls, __ATOMIC_ACQUIRE);
+	s->total_cycles = __atomic_load_n(&w->lc.total_cycles, __ATOMIC_RELAXED);
+	s->polls = __atomic_load_n(&w->lc.polls, __ATOMIC_RELAXED);
+}
+
+int esp_dp_lcore_stats(struct esp_dp_lcore_stats *out, uint32_t cap)
+{
+	dp_clear_error();
+	if (cap && !out)
+		return dp_fail(EINVAL, "out: NULL");
+	uint32_t n = 0;
+	for (unsigned k = 0; dp.workers && k < dp.nworkers && n < cap; k++)
+		lcore_stats_fill(&dp.workers[k], &out[n++]);
+	return (int)n;
+}
+
 int esp_dp_drop_stats(uint64_t *out, uint32_t cap)
 {
 	if (cap && !out)
@@ -176,6 +198,12 @@ static json_t *workers_json(const struct sad *t)
 		json_object_set_new(o, "rx_packets", json_integer((json_int_t)rx));
 		json_object_set_new(o, "tx_packets", json_integer((json_int_t)tx));
 		json_object_set_new(o, "esp_packets", json_integer((json_int_t)esp));
+		struct esp_dp_lcore_stats l;
+		lcore_stats_fill(w, &l);
+		json_object_set_new(o, "polls", json_integer((json_int_t)l.polls));
+		json_object_set_new(o, "busy_polls", json_integer((json_int_t)l.busy_polls));
+		json_object_set_new(o, "busy_cycles", json_integer((json_int_t)l.busy_cycles));
+		json_object_set_new(o, "total_cycles", json_integer((json_int_t)l.total_cycles));
 		json_array_append_new(a, o);
 	}
 	return a;

@@ -1,5 +1,6 @@
 /* The worker loop: poll its ports, run each burst through its direction's stages, report
  * RCU quiescence once per loop (the only point where it holds no table pointer). */
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_rcu_qsbr.h>
@@ -90,9 +91,26 @@ uint16_t worker_rx(struct worker *w, uint16_t k, struct rte_mbuf **pkts)
 	if (w->rxq[k] == 0 && (n < DP_BURST || (w->loops & 15) == 0))
 		exc_poll(w, port);
 	w->port[port].rx += n;
+	w->got_work |= n != 0;
 	for (uint16_t i = 0; i < n; i++)
 		w->port[port].rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
 	return n;
+}
+
+/* One TSC read per loop: the cycles since the last loop ended are this loop's, busy when it
+ * received or was handed packets (the busy ratio VPP and DPDK apps report). The totals are
+ * stored before the busy counters (release), so a reader that loads the busy ones first
+ * (acquire, stats.c) never sees more busy than total. */
+static inline void loop_account(struct worker *w, uint64_t *last)
+{
+	uint64_t now = rte_rdtsc(), d = now - *last;
+	*last = now;
+	w->lc.polls++;
+	w->lc.total_cycles += d;
+	if (w->got_work) {
+		__atomic_store_n(&w->lc.busy_polls, w->lc.busy_polls + 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&w->lc.busy_cycles, w->lc.busy_cycles + d, __ATOMIC_RELEASE);
+	}
 }
 
 int worker_main(void *arg)
@@ -101,7 +119,9 @@ int worker_main(void *arg)
 	struct rte_mbuf *pkts[DP_BURST];
 	rte_rcu_qsbr_thread_register(dp.rcu, w->rcu_id);
 	rte_rcu_qsbr_thread_online(dp.rcu, w->rcu_id);
+	uint64_t last = rte_rdtsc();
 	while (!atomic_load_explicit(&dp.stop, memory_order_relaxed)) {
+		w->got_work = false;
 		bool spreading = spread_on();
 		if (spreading)
 			spread_serve(w);
@@ -118,6 +138,7 @@ int worker_main(void *arg)
 		}
 		route_retry_held(w, atomic_load_explicit(&dp.fib, memory_order_acquire));
 		w->loops++;
+		loop_account(w, &last);
 		rte_rcu_qsbr_quiescent(dp.rcu, w->rcu_id);
 	}
 	route_drop_held(w);

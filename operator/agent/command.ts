@@ -202,7 +202,7 @@ export async function runAgent(args: string[], log: Logger = createLogger('agent
 	};
 	const drops = dpdk ? () => dpdk.drops() : () => xfrmStat(readFileSync('/proc/net/xfrm_stat', 'utf8'));
 	if (dpdk) stops.push(() => dpdk.stop());
-	const observer = new Observer({ tunnels: observeTunnels, sas: saRows, drops, log });
+	const observer = new Observer({ tunnels: observeTunnels, sas: saRows, drops, log, ...(dpdk ? { lcores: () => dpdk.lcores() } : {}) });
 	observer.start();
 	stops.push(() => observer.stop());
 
@@ -210,7 +210,9 @@ export async function runAgent(args: string[], log: Logger = createLogger('agent
 		.handle(Methods.tunnels, async () => tunnelRows(await observeTunnels(), configErrors()))
 		.handle(Methods.saList, saRows)
 		.handle(Methods.spList, async () => (dpdk ? dpdk.policies() : kernelPolicyRows(kernel)))
-		.handle(Methods.stats, (): StatsView => (dpdk ? dpdk.stats() : { ports: [], drops: drops() }));
+		.handle(Methods.stats, (): StatsView => (dpdk
+			? { ...dpdk.stats(), lcores: observer.snapshot().lcores.map(l => ({ id: l.lcore, busyRatio: l.busyRatio })) }
+			: { ports: [], drops: drops() }));
 	registerCaptureMethods(control, dpdk?.captureSource);
 	await control.listen(flags.controlSocket);
 	stops.push(() => control.close());

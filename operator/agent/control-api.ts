@@ -48,6 +48,7 @@ export interface StatsView {
 		toKernel?: number | string; fromKernel?: number | string;
 	}>;
 	drops: Record<string, number | string>;
+	/** dpdk mode: each worker lcore's busy ratio over the agent's last poll interval */
 	lcores?: Array<{ id: number; busyRatio: number }>;
 }
 

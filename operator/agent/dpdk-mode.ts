@@ -20,6 +20,8 @@ import { normSpi } from './node-programmer.js';
 import { dpKey } from './xfrm-desired.js';
 import { startXfrmAgent, type XfrmAgent } from './xfrm-agent.js';
 import { type ExceptionPath, startExceptionPath } from './exception-path.js';
+import { lcoreBusyTracker } from './lcore-busy.js';
+import type { LcoreSample } from '../metrics/index.js';
 
 export class DpdkConfigError extends Error {
 	override readonly name = 'DpdkConfigError';
@@ -58,6 +60,8 @@ export interface DpdkMode {
 	/** the SPD the dataplane enforces */
 	policies(): DpPolicy[];
 	stats(): StatsView;
+	/** each worker lcore's busy ratio since the previous call (the observer calls it) */
+	lcores(): LcoreSample[];
 	drops(): Record<string, number>;
 	/** what `esplane capture` and `trace` need besides the library calls */
 	captureSource: CaptureSource;
@@ -154,6 +158,7 @@ export async function startDpdkMode(o: DpdkModeOptions): Promise<DpdkMode> {
 		saRows,
 		policies: () => xfrm.mirror.policies(),
 		drops,
+		lcores: lcoreBusyTracker(() => dataplane.lcoreCounters()),
 		captureSource: {
 			portName: id => cfg.ports.find(p => p.port === id)?.name ?? String(id),
 			dropNames: () => KoffiDataplane.dropNames(),

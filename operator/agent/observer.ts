@@ -2,7 +2,7 @@
 // dataplane) hold per tunnel, with totals that survive rekeys. Metrics read the latest
 // snapshot on every scrape; nothing counts on the packet path.
 import type { Logger } from '../log/index.js';
-import type { AgentSnapshot, SaSample, TunnelSample } from '../metrics/index.js';
+import type { AgentSnapshot, LcoreSample, SaSample, TunnelSample } from '../metrics/index.js';
 import { emptySnapshot } from '../metrics/index.js';
 import type { SaRow } from './control-api.js';
 import type { ObservedTunnel } from './k8s-agent.js';
@@ -16,6 +16,8 @@ export interface ObserverOptions {
 	sas: () => Promise<SaRow[]>;
 	/** node-wide drops by reason (dataplane drop table, or the kernel's xfrm_stat) */
 	drops: () => Record<string, number>;
+	/** dpdk mode: each worker lcore's busy ratio since the previous call (lcore-busy.ts) */
+	lcores?: () => LcoreSample[];
 	intervalMs?: number;
 	log: Logger;
 }
@@ -45,6 +47,13 @@ export class Observer {
 	}
 
 	async poll(): Promise<AgentSnapshot> {
+		// the lcores are the dataplane's alone: sampled even while charon cannot be asked
+		let lcores = this.#snapshot.lcores;
+		try {
+			lcores = this.#o.lcores?.() ?? [];
+		} catch (e) {
+			this.#o.log.warn({ err: e }, 'lcore counters not readable');
+		}
 		try {
 			const [observed, rows] = await Promise.all([this.#o.tunnels(), this.#o.sas()]);
 			const totals = this.#totals.update(observed);
@@ -74,12 +83,13 @@ export class Observer {
 				drops: Object.fromEntries(Object.entries(r.drops ?? {}).map(([k, v]) => [k, Number(v)])),
 				state: r.unprogrammable ? 'unprogrammable' : 'active',
 			}));
-			this.#snapshot = { tunnels, sas, drops: this.#o.drops(), lcores: [] };
+			this.#snapshot = { tunnels, sas, drops: this.#o.drops(), lcores };
 			if (this.#failing) this.#o.log.info({}, 'observation recovered');
 			this.#failing = false;
 		} catch (e) {
 			// charon restarting, a netlink hiccup: keep the last snapshot, say so once.
 			if (!this.#failing) this.#o.log.warn({ err: e }, 'observation failed; keeping the last snapshot');
+			this.#snapshot = { ...this.#snapshot, lcores };
 			this.#failing = true;
 		}
 		return this.#snapshot;

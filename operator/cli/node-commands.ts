@@ -57,7 +57,9 @@ const statsTable: View = r => {
 	const ports = renderTable(['port', 'rx-packets', 'tx-packets', 'rx-bytes', 'tx-bytes', 'drops', 'to-kernel', 'from-kernel'],
 		s.ports.map(p => [p.name, p.rxPackets, p.txPackets, p.rxBytes, p.txBytes, p.drops, p.toKernel ?? '-', p.fromKernel ?? '-']));
 	const drops = renderTable(['drop reason', 'packets'], Object.entries(s.drops).map(([k, v]) => [k, v]));
-	return `${ports}\n${drops}`;
+	if (!s.lcores?.length) return `${ports}\n${drops}`;
+	const lcores = renderTable(['lcore', 'busy'], s.lcores.map(l => [l.id, `${(l.busyRatio * 100).toFixed(1)} %`]));
+	return `${ports}\n${drops}\n${lcores}`;
 };
 
 export async function ask(io: CliIo, flags: Flags, method: string, params: Record<string, unknown>, view: View, timeoutMs?: number): Promise<number> {
@@ -99,7 +101,7 @@ export const nodeCommands: Record<string, { summary: string; run: (args: string[
 		},
 	},
 	stats: {
-		summary: 'per-port counters and drops by reason',
+		summary: "per-port counters, drops by reason, and each worker lcore's busy ratio (dpdk dataplane)",
 		run: async (args, io = stdio) => ask(io, parseFlags(args), Methods.stats, {}, statsTable),
 	},
 	trace: {

@@ -7,7 +7,7 @@ import { DataplaneError } from './error.js';
 import { openLibrary } from './library.js';
 
 /** ESPLANE_DP_ABI_VERSION of the header these declarations follow */
-export const ABI_VERSION = 4;
+export const ABI_VERSION = 5;
 export const ALG_NAME_LEN = 48;
 export const KEY_MAX = 64;
 export const PROTO_ANY = 0xffff;
@@ -138,6 +138,7 @@ export interface Native {
 	saStats: (out: Buffer, cap: number) => number;
 	saReplay: (spi: number, dst: Buffer, top: Buffer, bitmap: Buffer, words: number) => number;
 	portStats: (out: Buffer, cap: number) => number;
+	lcoreStats: (out: Buffer, cap: number) => number;
 	dropStats: (out: Buffer, cap: number) => number;
 	captureStart: (conf: Buffer) => number;
 	captureStop: () => number;
@@ -177,6 +178,7 @@ export const NATIVE_DECLS: Record<keyof Native, readonly [proto: string, sizes?:
 	saStats: ['int esp_dp_sa_stats(void *, uint32_t)', { 0: [() => koffi.sizeof(saStatsStruct()), 1] }],
 	saReplay: ['int esp_dp_sa_replay(uint32_t, const void *, void *, void *, uint32_t)', { 1: 20, 2: 8, 3: [4, 4] }],
 	portStats: ['int esp_dp_port_stats(void *, uint32_t)', { 0: [56, 1] }],
+	lcoreStats: ['int esp_dp_lcore_stats(void *, uint32_t)', { 0: [48, 1] }],
 	dropStats: ['int esp_dp_drop_stats(void *, uint32_t)', { 0: [8, 1] }],
 	captureStart: ['int esp_dp_capture_start(const void *)', { 0: 16 }],
 	captureStop: ['int esp_dp_capture_stop(void)'],
@@ -213,6 +215,7 @@ export function localNativeApi(): Native {
 		['esp_dp_port', Port, 116], ['esp_dp_route', Route, 44], ['esp_dp_neighbor', Neighbor, 28],
 		['esp_dp_capture_conf', CaptureConf, 16], ['esp_dp_capture_status', CaptureStatus, 32],
 		['esp_dp_port_stats', PortStats, 56], ['esp_dp_nexthop', Nexthop, 24],
+		['esp_dp_lcore_stats', LcoreStats, 48],
 	];
 	for (const [name, type, size] of checks) {
 		if (koffi.sizeof(type) !== size) throw new Error(`${name}: koffi size ${koffi.sizeof(type)} != C size ${size}`);
@@ -258,6 +261,17 @@ export const PortStats = koffi.struct('esp_dp_port_stats', {
 	tx_bytes: 'uint64_t',
 	exc_to_kernel: 'uint64_t',
 	exc_from_kernel: 'uint64_t',
+});
+
+export const LcoreStats = koffi.struct('esp_dp_lcore_stats', {
+	lcore: 'uint32_t',
+	worker: 'uint16_t',
+	pad: 'uint16_t',
+	polls: 'uint64_t',
+	busy_polls: 'uint64_t',
+	busy_cycles: 'uint64_t',
+	total_cycles: 'uint64_t',
+	tsc_hz: 'uint64_t',
 });
 
 /** {} => the ABI version of the loaded libesplane-dp.so */

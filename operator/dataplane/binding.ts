@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import koffi from 'koffi';
 import type { DataplaneControl, ForwardingControl, NeighborEntry, RouteEntry, SaCounters, SaKey } from './control.js';
 import type { Direction, DpNeighbor, DpPolicy, DpPort, DpSa } from './types.js';
-import { Neighbor, Nexthop, Policy, Port, PortStats, Route, Sa, check, nativeApi, saStatsStruct, type Native } from './abi.js';
+import { LcoreStats, Neighbor, Nexthop, Policy, Port, PortStats, Route, Sa, check, nativeApi, saStatsStruct, type Native } from './abi.js';
 import { fromAddr, macBytes, policyToC, saToC, spiNumber, toAddr } from './convert.js';
 import { DataplaneError } from './error.js';
 import type { HostClient } from './remote.js';
@@ -26,6 +26,19 @@ export interface PortCounters {
 	/** frames handed to the port's exception TAP / written by the kernel on it and sent out */
 	excToKernel: bigint;
 	excFromKernel: bigint;
+}
+
+/** How one worker lcore spent its loop, cumulative (esp_dp_lcore_stats); see lcoreBusyRatios. */
+export interface LcoreCounters {
+	lcore: number;
+	worker: number;
+	/** passes over the worker's RX queues, and those that received or were handed packets */
+	polls: bigint;
+	busyPolls: bigint;
+	/** TSC cycles of busy loops and of all loops */
+	busyCycles: bigint;
+	totalCycles: bigint;
+	tscHz: bigint;
 }
 
 /** A next hop packets were dropped for (no_neighbor): the kernel should resolve it. */
@@ -346,6 +359,21 @@ export class KoffiDataplane implements DataplaneControl, ForwardingControl {
 				port: Number(s['port_id']), rxPackets: BigInt(s['rx_packets'] ?? 0), rxBytes: BigInt(s['rx_bytes'] ?? 0),
 				txPackets: BigInt(s['tx_packets'] ?? 0), txBytes: BigInt(s['tx_bytes'] ?? 0),
 				excToKernel: BigInt(s['exc_to_kernel'] ?? 0), excFromKernel: BigInt(s['exc_from_kernel'] ?? 0),
+			};
+		});
+	}
+
+	/** {} => every worker lcore's poll and cycle counters (the busy ratio's inputs) */
+	lcoreCounters(): LcoreCounters[] {
+		const size = koffi.sizeof(LcoreStats);
+		const cap = 16;
+		const buf = Buffer.alloc(size * cap);
+		const n = check(nativeApi().lcoreStats(buf, cap));
+		return Array.from({ length: n }, (_, i) => {
+			const s = koffi.decode(buf, i * size, LcoreStats) as Record<string, number | bigint>;
+			return {
+				lcore: Number(s['lcore']), worker: Number(s['worker']), polls: BigInt(s['polls'] ?? 0), busyPolls: BigInt(s['busy_polls'] ?? 0),
+				busyCycles: BigInt(s['busy_cycles'] ?? 0), totalCycles: BigInt(s['total_cycles'] ?? 0), tscHz: BigInt(s['tsc_hz'] ?? 0),
 			};
 		});
 	}

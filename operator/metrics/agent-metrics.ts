@@ -213,7 +213,7 @@ export function createAgentMetrics(opts: AgentMetricsOptions): AgentMetrics {
 
 	new Gauge({
 		name: 'esplane_dataplane_lcore_busy_ratio',
-		help: 'Fraction of polls in which a dataplane lcore found packets (0..1).',
+		help: "Share of a dataplane worker lcore's cycles spent in polls that found packets (0..1), over the agent's last poll interval.",
 		labelNames: ['lcore', 'role'],
 		registers,
 		collect() {

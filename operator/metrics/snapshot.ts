@@ -42,7 +42,8 @@ export interface LcoreSample {
 	lcore: number;
 	/** what the lcore does, e.g. "rx-wan", "worker" */
 	role: string;
-	/** fraction of polls that found work, 0..1, averaged over the agent's poll interval */
+	/** share of the lcore's cycles spent in polls that found packets, 0..1, over the agent's
+	 * last poll interval (operator/agent/lcore-busy.ts) */
 	busyRatio: number;
 }
 
