@@ -262,22 +262,29 @@ export class XfrmMirror {
 		for (const k of changed.sas === undefined ? this.applied.keys() : [...changed.sas, ...retry]) {
 			if (!d.sas.has(k) && this.applied.has(k)) dels.push(k);
 		}
-		const seqs = await this.placeSequenceNumbers(puts);
 		const bulk = puts.length > 16;
-		for (const [k, ds] of puts) {
-			const seq = seqs.get(k);
-			if (seq === null) continue;
-			const sa = seq === undefined ? ds.sa : { ...ds.sa, seq };
-			try {
-				dp.putSa(sa);
-				this.markInstalled(k, ds.sa);
-				this.stats.saPuts++;
-				// A first sync of thousands of SAs logs one summary line, single changes one line each.
-				if (!bulk) this.o.log.info({ spi: sa.spi, dir: sa.dir, dst: sa.dst }, 'sa installed');
-			} catch (e) {
-				d.reject(k, `dataplane rejected it: ${(e as Error).message}`);
+		const install = (list: Array<[string, DesiredSa]>, seqs: Map<string, bigint | null>) => {
+			for (const [k, ds] of list) {
+				const seq = seqs.get(k);
+				if (seq === null) continue;
+				const sa = seq === undefined ? ds.sa : { ...ds.sa, seq };
+				try {
+					dp.putSa(sa);
+					this.markInstalled(k, ds.sa);
+					this.stats.saPuts++;
+					// A first sync of thousands of SAs logs one summary line, single changes one line each.
+					if (!bulk) this.o.log.info({ spi: sa.spi, dir: sa.dir, dst: sa.dst }, 'sa installed');
+				} catch (e) {
+					d.reject(k, `dataplane rejected it: ${(e as Error).message}`);
+				}
 			}
-		}
+		};
+		// Inbound SAs first, before the kernel round trip the outbound ones wait for: in a rekey
+		// the peer may send on its new SA as soon as its charon has installed it, and every
+		// millisecond the dataplane lacks the inbound twin is a packet dropped as unknown_spi.
+		install(puts.filter(([, ds]) => ds.sa.dir === 'in'), new Map());
+		const outs = puts.filter(([, ds]) => ds.sa.dir === 'out');
+		install(outs, await this.placeSequenceNumbers(outs));
 		if (bulk) this.o.log.info({ count: puts.length }, 'sas installed');
 		if (!changed.policies && !puts.length && !dels.length && !adopted) { this.report(); return; }
 
