@@ -12,6 +12,7 @@ import { ControlServer } from './control-socket.js';
 import { Methods, type StatsView, type TunnelRow } from './control-api.js';
 import { kernelPolicyRows, kernelSaMessages, kernelSaRows, kernelSpis } from './kernel-sas.js';
 import { NodeProgrammer } from './node-programmer.js';
+import { MssClampSource } from './mss-clamps.js';
 import { StandaloneAgent } from './standalone/run.js';
 import { netlinkKernel } from './xfrm-kernel.js';
 import type { ObservedTunnel } from './k8s-agent.js';
@@ -162,12 +163,21 @@ export async function runAgent(args: string[], log: Logger = createLogger('agent
 	const kernel = netlinkKernel();
 	const client = new ViciClient({ path: flags.vici, logger: log.child({ part: 'vici' }) });
 	const reconciler = new CharonReconciler({ client, logger: log.child({ part: 'strongswan' }) });
+	// dpdk: each tunnel's spec.mssClamp reaches its SAs through the reqids charon gave its
+	// CHILD_SAs (mss-clamps.ts); kernel mode refuses mssClamp when rendering (render.ts).
+	let clamps: MssClampSource | undefined;
 	const programmer = new NodeProgrammer({
 		client, reconciler, dataplane: flags.dataplane, log,
 		kernelSpis: () => kernelSpis(kernel),
 		...(dpdk ? { dataplaneSpis: () => dpdk.spis() } : {}),
+		onApplied: () => clamps?.refresh(),
 	});
 	const stops: Array<() => unknown> = [];
+	if (dpdk) {
+		clamps = new MssClampSource({ client, clampOf: c => programmer.mssClampOf(c), apply: m => dpdk.xfrm.mirror.setMssClamps(m), log: log.child({ part: 'mss' }) });
+		clamps.start();
+		stops.push(() => clamps?.stop());
+	}
 
 	// The source of tunnels: a config directory, or the cluster (tunnels assigned to this node).
 	let observeTunnels: () => Promise<Map<string, ObservedTunnel | undefined>>;

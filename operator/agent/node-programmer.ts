@@ -25,6 +25,8 @@ export interface NodeProgrammerOptions {
 	/** SPIs installed in the dataplane (dpdk mode). */
 	dataplaneSpis?: SpiProbe;
 	log?: Logger;
+	/** after every apply (tunnels may have been edited): e.g. re-read the MSS clamps */
+	onApplied?: () => void;
 }
 
 /** Secret bytes as the renderer takes them. The renderer never logs them. */
@@ -48,6 +50,8 @@ export class NodeProgrammer implements TunnelProgrammer {
 	readonly #log: Logger;
 	/** IKE config name → tunnel key, from the last apply (a hub renders one conn per spoke). */
 	#connToTunnel = new Map<string, string>();
+	/** tunnel key → spec.mssClamp, from the last apply */
+	#mssClamp = new Map<string, number>();
 	#renderErrors = new Map<string, string>();
 	readonly #traffic = new TrafficClock();
 
@@ -59,6 +63,7 @@ export class NodeProgrammer implements TunnelProgrammer {
 	async apply(tunnels: DesiredTunnel[]): Promise<{ errors: Map<string, string> }> {
 		const errors = new Map<string, string>();
 		const connToTunnel = new Map<string, string>();
+		const mssClamp = new Map<string, number>();
 		const wanted = new Set<string>();
 		for (const t of tunnels) {
 			const ns = t.tunnel.metadata.namespace ?? 'default';
@@ -73,15 +78,24 @@ export class NodeProgrammer implements TunnelProgrammer {
 				continue;
 			}
 			wanted.add(t.key);
+			if (t.tunnel.spec.mssClamp) mssClamp.set(t.key, t.tunnel.spec.mssClamp);
 			for (const conn of Object.keys(rendered.conns)) connToTunnel.set(conn, t.key);
 			this.#o.reconciler.set(t.key, rendered);
 		}
 		for (const key of new Set(this.#connToTunnel.values())) if (!wanted.has(key)) this.#o.reconciler.delete(key);
 		this.#connToTunnel = connToTunnel;
+		this.#mssClamp = mssClamp;
 		this.#renderErrors = errors;
 		const report = await this.#o.reconciler.reconcile();
 		for (const [key, err] of report.errors) errors.set(key, err.message);
+		this.#o.onApplied?.();
 		return { errors };
+	}
+
+	/** The TCP MSS clamp (spec.mssClamp) of the tunnel an IKE config belongs to; undefined: none. */
+	mssClampOf(ikeConfig: string): number | undefined {
+		const key = this.#connToTunnel.get(ikeConfig);
+		return key === undefined ? undefined : this.#mssClamp.get(key);
 	}
 
 	/** The tunnel a charon IKE SA belongs to, by its config name. */

@@ -134,13 +134,26 @@ export class DesiredState implements Desired {
 	private readonly byKernelKey = new Map<string, string>();
 	private policyStamp = '';
 	private readonly deriver = new PolicyDeriver();
+	/** TCP MSS clamp by XFRM reqid (the tunnel's spec.mssClamp, via charon's CHILD_SAs) */
+	private clamps: ReadonlyMap<number, number> = new Map();
 
 	/**
-	 * {tables, changed SA keys (undefined: all), changed reqids} => the dpKeys whose desired SA
-	 * may have changed or gone (undefined: all), and whether the SPDs were re-derived
+	 * {tables, changed SA keys (undefined: all), changed reqids, MSS clamps by reqid (absent:
+	 * as last time)} => the dpKeys whose desired SA may have changed or gone (undefined: all),
+	 * and whether the SPDs were re-derived. A clamp that changed re-derives its reqid's SAs.
 	 */
-	update(tables: KernelTables, ctx: SaContext, scope: MirrorScope | undefined, changes: { keys: Set<string> | undefined; reqids: Set<number> }): { sas: Set<string> | undefined; policies: boolean } {
-		const { keys } = changes;
+	update(tables: KernelTables, ctx: SaContext, scope: MirrorScope | undefined, changes: { keys: Set<string> | undefined; reqids: Set<number> }, clamps?: ReadonlyMap<number, number>): { sas: Set<string> | undefined; policies: boolean } {
+		let { keys } = changes;
+		if (clamps && clamps !== this.clamps) {
+			if (keys) {
+				const moved = [...new Set([...this.clamps.keys(), ...clamps.keys()])].filter(r => this.clamps.get(r) !== clamps.get(r));
+				if (moved.length) {
+					keys = new Set(keys);
+					for (const r of moved) for (const e of tables.byReqid.get(r) ?? []) keys.add(e.key);
+				}
+			}
+			this.clamps = clamps;
+		}
 		if (!keys) {
 			this.sas.clear();
 			this.byKernelKey.clear();
@@ -160,7 +173,8 @@ export class DesiredState implements Desired {
 				this.unprogrammable.set(`sa ${k}`, { what: `sa ${spiHex(info.id.spi)} ${c.dir} ${info.id.daddr}`, reason: c.conv.reason });
 				continue;
 			}
-			this.sas.set(c.key, { entry: e, sa: c.conv.value });
+			const clamp = this.clamps.get(info.reqid) ?? 0;
+			this.sas.set(c.key, { entry: e, sa: clamp > 0 ? { ...c.conv.value, mssClamp: clamp } : c.conv.value });
 			this.byKernelKey.set(k, c.key);
 			touched.add(c.key);
 		}
@@ -187,10 +201,10 @@ export class DesiredState implements Desired {
 	}
 }
 
-/** desired = f(tables), from scratch. */
-export function computeDesired(tables: KernelTables, ctx: SaContext, scope?: MirrorScope): Desired {
+/** desired = f(tables, MSS clamps by reqid), from scratch. */
+export function computeDesired(tables: KernelTables, ctx: SaContext, scope?: MirrorScope, clamps?: ReadonlyMap<number, number>): Desired {
 	const d = new DesiredState();
-	d.update(tables, ctx, scope, { keys: undefined, reqids: new Set() });
+	d.update(tables, ctx, scope, { keys: undefined, reqids: new Set() }, clamps);
 	return d;
 }
 

@@ -94,6 +94,8 @@ export class XfrmMirror {
 	private stopped = false;
 	/** when the first change not yet in the dataplane was seen */
 	private dirtySince: number | undefined;
+	/** TCP MSS clamp by XFRM reqid (setMssClamps) */
+	private clamps: ReadonlyMap<number, number> = new Map();
 
 	constructor(opts: XfrmMirrorOptions) {
 		this.o = opts;
@@ -147,6 +149,18 @@ export class XfrmMirror {
 	/** Forces a full dump and reconcile. */
 	resync(): void {
 		this.needDump = true;
+		this.schedule();
+	}
+
+	/**
+	 * {clamp by XFRM reqid} => the SAs of each reqid clamp TCP MSS to it (absent: no clamping).
+	 * Level-based like the rest: an SA whose clamp changed differs from what the dataplane
+	 * holds and is put again (its sequence and replay state carry over in the dataplane).
+	 */
+	setMssClamps(byReqid: ReadonlyMap<number, number>): void {
+		const same = byReqid.size === this.clamps.size && [...byReqid].every(([r, c]) => this.clamps.get(r) === c);
+		if (same) return;
+		this.clamps = new Map(byReqid);
 		this.schedule();
 	}
 
@@ -236,7 +250,7 @@ export class XfrmMirror {
 		this.stats.reconciles++;
 		const d = this.desired;
 		// Only what changed since the last look is re-derived; after a dump, everything.
-		const changed = d.update(this.tables, this.o, this.o.scope, this.tables.takeChanges());
+		const changed = d.update(this.tables, this.o, this.o.scope, this.tables.takeChanges(), this.clamps);
 		const dp = this.o.dataplane;
 
 		const puts: Array<[string, DesiredSa]> = [];

@@ -52,6 +52,13 @@ export const specRules: CrossFieldRule<IPsecTunnelSpec>[] = [
 		check: (self) => !has(self.remoteAccess) || self.remote.address === '%any',
 	},
 	{
+		// the dataplane's range: below Linux's TCP_MIN_MSS (88) no TCP stack would take it
+		cel: '!has(self.mssClamp) || self.mssClamp == 0 || self.mssClamp >= 88',
+		message: 'mssClamp must be 0 (off) or at least 88',
+		fieldPath: '.mssClamp',
+		check: (self) => !has(self.mssClamp) || self.mssClamp === 0 || (self.mssClamp ?? 0) >= 88,
+	},
+	{
 		cel: '!has(self.mssClamp) || !has(self.mtu) || self.mssClamp == 0 || self.mssClamp <= self.mtu - 40',
 		message: 'mssClamp must be at most mtu - 40',
 		fieldPath: '.mssClamp',

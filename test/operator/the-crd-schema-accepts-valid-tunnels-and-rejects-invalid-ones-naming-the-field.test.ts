@@ -29,6 +29,7 @@ const invalid: [string, unknown, string][] = [
 	['spokes without %any', siteToSiteSpec({ spokes: [{ id: '@s', subnets: ['10.9.1.0/24'] }] }), 'spec.spokes'],
 	['ports without protocol', siteToSiteSpec({ local: { address: '192.0.2.1', subnets: ['10.1.0.0/24'], ports: '443' } }), 'spec.local.ports'],
 	['an MSS clamp above mtu - 40', siteToSiteSpec({ mtu: 1400, mssClamp: 1380 }), 'spec.mssClamp'],
+	['an MSS clamp below TCP\'s minimum of 88', siteToSiteSpec({ mssClamp: 40 }), 'spec.mssClamp'],
 	['local %any', siteToSiteSpec({ local: { address: '%any', subnets: ['10.1.0.0/24'] } }), 'spec.local.address'],
 ];
 
