@@ -18,6 +18,8 @@ export interface SaRow {
 	seq: number | string;
 	/** unix seconds, 0 = never */
 	lastUsed: number;
+	/** dpdk: TCP SYNs through this SA get their MSS lowered to this (the tunnel's spec.mssClamp); absent: no clamping */
+	mssClamp?: number;
 	/** the tunnel this SA belongs to, when the agent knows it */
 	tunnel?: string;
 	drops?: Record<string, number | string>;

@@ -139,6 +139,7 @@ export async function startDpdkMode(o: DpdkModeOptions): Promise<DpdkMode> {
 				esn: desired?.esn ?? false,
 				packets: Number(c.packets), bytes: Number(c.bytes), seq: Number(c.seq), lastUsed: c.lastUsed,
 				drops: Object.fromEntries(Object.entries(c.drops).map(([k, v]) => [k, Number(v)])),
+				...(desired?.mssClamp ? { mssClamp: desired.mssClamp } : {}),
 			};
 		});
 		for (const u of xfrm.mirror.unprogrammable()) {

@@ -27,10 +27,12 @@ export async function scenario(name: string, opts: Partial<SitesOptions>, body: 
 	process.exit(code);
 }
 
+type Namespace = Parameters<TwoSites['exec']>[0];
+
 export const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
 /** Packets in a capture file matching a tcpdump filter. */
-export function countPackets(sites: TwoSites, ns: 'ga' | 'gb' | 'wan', file: string, filter: string): number {
+export function countPackets(sites: TwoSites, ns: Namespace, file: string, filter: string): number {
 	const text = sites.exec(ns, ['sh', '-c', `tcpdump -nn -r ${file} '${filter}' 2>/dev/null | wc -l`]);
 	return Number(text.trim());
 }
@@ -42,7 +44,7 @@ export interface Capture {
 }
 
 /** Starts tcpdump and returns once it is really listening (a fixed sleep loses packets on a busy machine). */
-export async function capture(sites: TwoSites, ns: 'ga' | 'gb' | 'wan', iface: string): Promise<Capture> {
+export async function capture(sites: TwoSites, ns: Namespace, iface: string): Promise<Capture> {
 	const file = `${sites.o.work}/${iface}-${Date.now()}.pcap`;
 	const log = `${file}.log`;
 	// --immediate-mode: without it the TPACKET_V3 ring hands packets over a block at a time,
