@@ -226,6 +226,7 @@ struct worker {
 	struct rte_mbuf *exc_q[DP_BURST];
 	uint32_t loops;
 	bool got_work;		/* this loop received or was handed packets (worker.c, spread.c) */
+	bool was_busy;		/* the loop before did: the exception TAP is polled less often */
 	struct lcore_counters lc;	/* a line of its own: the control thread reads it */
 	/* route.c: packets waiting briefly for their next hop's MAC, oldest first */
 	uint16_t held_n;
