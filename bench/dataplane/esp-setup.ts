@@ -4,6 +4,7 @@
 //   encrypt:  net_pcap (infinite_rx, clear)  -> [lan] SPD out -> ESP -> route -> [wan] net_null
 //   decrypt:  net_pcap (infinite_rx, ESP)    -> [wan] SAD -> ESP -> SPD in -> route -> [lan] net_null
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -47,6 +48,18 @@ export function pcap(frames: Buffer[]): Buffer {
 		rec.writeUInt32LE(f.length, 12);
 		return [rec, f];
 	})]);
+}
+
+/** {pcap file} => its frames (classic libpcap format, as net_pcap writes it) */
+export function pcapFrames(path: string): Buffer[] {
+	const buf = readFileSync(path);
+	const frames: Buffer[] = [];
+	for (let off = 24; off + 16 <= buf.length;) {
+		const len = buf.readUInt32LE(off + 8);
+		frames.push(buf.subarray(off + 16, off + 16 + len));
+		off += 16 + len;
+	}
+	return frames;
 }
 
 // A jumbo wan: every inner packet (IMIX has 1500 B ones) leaves as one ESP packet, as the

@@ -2,8 +2,9 @@
  * pcap processing and benchmarks.
  *
  *   esplane-dp --config FILE.json [--until-idle MS] [--stats-json FILE] [--log FILE] -- <EAL args>
- *   esplane-dp --config FILE.json --bench-ms MS [--capture POINT] -- <EAL args>
- *       (POINT: enum esp_dp_capture_point, armed for the run and drained by this thread)
+ *   esplane-dp --config FILE.json --bench-ms MS [--warmup-ms MS] [--capture POINT] -- <EAL args>
+ *       (POINT: enum esp_dp_capture_point, armed for the run and drained by this thread;
+ *       the warm-up, 300 ms unless given, lets e.g. a bench bring an exception TAP up)
  *
  * The config is validated before EAL starts: a bad file names its field and nothing runs. */
 #include <signal.h>
@@ -27,7 +28,7 @@ static void on_signal(int sig)
 static int usage(void)
 {
 	fprintf(stderr, "usage: esplane-dp --config FILE.json [--until-idle MS] [--stats-json FILE] "
-			"[--log FILE] [--bench-ms MS [--capture POINT]] -- <EAL args>\n");
+			"[--log FILE] [--bench-ms MS [--warmup-ms MS] [--capture POINT]] -- <EAL args>\n");
 	return 2;
 }
 
@@ -38,17 +39,21 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static uint64_t tx_total(uint64_t *bytes)
+struct totals { uint64_t tx, tx_bytes, rx, to_kernel, from_kernel; };
+
+static struct totals port_totals(void)
 {
 	struct esp_dp_port_stats ps[8];
 	int n = esp_dp_port_stats(ps, 8);
-	uint64_t pkts = 0;
-	*bytes = 0;
+	struct totals t = { 0 };
 	for (int k = 0; k < n; k++) {
-		pkts += ps[k].tx_packets;
-		*bytes += ps[k].tx_bytes;
+		t.tx += ps[k].tx_packets;
+		t.tx_bytes += ps[k].tx_bytes;
+		t.rx += ps[k].rx_packets;
+		t.to_kernel += ps[k].exc_to_kernel;
+		t.from_kernel += ps[k].exc_from_kernel;
 	}
-	return pkts;
+	return t;
 }
 
 /* CPU seconds the process used: the workers' time, since the main thread sleeps meanwhile
@@ -59,6 +64,14 @@ static double cpu_seconds(void)
 	getrusage(RUSAGE_SELF, &ru);
 	return (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
 	       ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* Sleeps until `until` (ms) even when signals interrupt: net_tap raises SIGIO whenever the
+ * kernel writes on an exception TAP, which would cut a plain usleep short. */
+static void sleep_until(uint64_t until)
+{
+	for (uint64_t now = now_ms(); now < until; now = now_ms())
+		usleep((useconds_t)((until - now) > 500 ? 500000 : (until - now) * 1000));
 }
 
 /* --capture: this thread drains the capture rings as the agent would, until `until` (ms) */
@@ -78,9 +91,9 @@ static uint64_t drain_until(uint64_t until, struct esp_dp_capture_rec *buf, uint
 /* --bench-ms: warm up, then print the transmit rate over MS ms as one JSON line, with the CPU
  * the workers really got (on a shared machine a pinned worker gets less than its core); with a
  * capture point, armed for the whole run and drained continuously */
-static int bench(long ms, const char *stats, int capture_point)
+static int bench(long ms, long warmup_ms, const char *stats, int capture_point)
 {
-	uint64_t b0, b1, drained = 0;
+	uint64_t drained = 0;
 	enum { DRAIN = 256 };
 	struct esp_dp_capture_rec *buf = capture_point >= 0 ? calloc(DRAIN, sizeof(*buf)) : NULL;
 	if (capture_point >= 0) {
@@ -91,27 +104,31 @@ static int bench(long ms, const char *stats, int capture_point)
 		}
 	}
 	if (buf)
-		drain_until(now_ms() + 300, buf, DRAIN);
+		drain_until(now_ms() + (uint64_t)warmup_ms, buf, DRAIN);
 	else
-		usleep(300000);
+		sleep_until(now_ms() + (uint64_t)warmup_ms);
 	double cpu0 = cpu_seconds();
-	uint64_t p0 = tx_total(&b0), t0 = now_ms();
+	struct totals p0 = port_totals();
+	uint64_t t0 = now_ms();
 	struct esp_dp_capture_status c0 = { 0 }, c1 = { 0 };
 	esp_dp_capture_status(&c0);
 	if (buf)
 		drained = drain_until(t0 + (uint64_t)ms, buf, DRAIN);
 	else
-		usleep((useconds_t)ms * 1000);
-	uint64_t p1 = tx_total(&b1), t1 = now_ms();
+		sleep_until(t0 + (uint64_t)ms);
+	struct totals p1 = port_totals();
+	uint64_t t1 = now_ms();
 	esp_dp_capture_status(&c1);
 	double cpu1 = cpu_seconds();
 	esp_dp_stop();
 	free(buf);
 	double s = (double)(t1 - t0) / 1000.0;
-	printf("{\"tx_pps\": %.0f, \"tx_bytes_per_s\": %.0f, \"seconds\": %.3f, \"cpu_cores\": %.3f, \"captured\": %llu, "
-	       "\"capture_dropped\": %llu, \"drained\": %llu}\n", (double)(p1 - p0) / s, (double)(b1 - b0) / s, s,
+	printf("{\"tx_pps\": %.0f, \"tx_bytes_per_s\": %.0f, \"rx_pps\": %.0f, \"seconds\": %.3f, \"cpu_cores\": %.3f, "
+	       "\"captured\": %llu, \"capture_dropped\": %llu, \"drained\": %llu, \"to_kernel\": %llu, \"from_kernel\": %llu}\n",
+	       (double)(p1.tx - p0.tx) / s, (double)(p1.tx_bytes - p0.tx_bytes) / s, (double)(p1.rx - p0.rx) / s, s,
 	       (cpu1 - cpu0) / s, (unsigned long long)(c1.captured - c0.captured), (unsigned long long)(c1.dropped - c0.dropped),
-	       (unsigned long long)drained);
+	       (unsigned long long)drained, (unsigned long long)(p1.to_kernel - p0.to_kernel),
+	       (unsigned long long)(p1.from_kernel - p0.from_kernel));
 	if (stats)
 		esp_dp_stats_write_json(stats);
 	esp_dp_shutdown();
@@ -121,7 +138,7 @@ static int bench(long ms, const char *stats, int capture_point)
 int main(int argc, char **argv)
 {
 	const char *config = NULL, *stats = NULL, *log = NULL;
-	long idle_ms = -1, bench_ms = -1;
+	long idle_ms = -1, bench_ms = -1, warmup_ms = 300;
 	int capture_point = -1;
 	int i;
 	for (i = 1; i < argc; i++) {
@@ -145,6 +162,8 @@ int main(int argc, char **argv)
 			idle_ms = atol(argv[++i]);
 		else if (strcmp(argv[i], "--bench-ms") == 0)
 			bench_ms = atol(argv[++i]);
+		else if (strcmp(argv[i], "--warmup-ms") == 0)
+			warmup_ms = atol(argv[++i]);
 		else if (strcmp(argv[i], "--capture") == 0)
 			capture_point = atoi(argv[++i]);
 		else
@@ -168,7 +187,7 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	if (bench_ms > 0)
-		return bench(bench_ms, stats, capture_point);
+		return bench(bench_ms, warmup_ms, stats, capture_point);
 	uint64_t last_rx = 0, last_change = now_ms();
 	while (!interrupted) {
 		usleep(5000);

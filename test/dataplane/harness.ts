@@ -95,17 +95,7 @@ export function nonZero(counts: Record<string, number>): Record<string, number> 
 	return Object.fromEntries(Object.entries(counts).filter(([, v]) => v !== 0));
 }
 
-/** {pcap file} => its frames (classic libpcap format, as net_pcap writes it) */
-export function pcapFrames(path: string): Buffer[] {
-	const buf = readFileSync(path);
-	const frames: Buffer[] = [];
-	for (let off = 24; off + 16 <= buf.length;) {
-		const len = buf.readUInt32LE(off + 8);
-		frames.push(buf.subarray(off + 16, off + 16 + len));
-		off += 16 + len;
-	}
-	return frames;
-}
+export { pcapFrames } from '../../bench/dataplane/esp-setup.js';
 
 /** {Ethernet frame} => true when it carries ESP (IP protocol 50 or UDP to 4500) */
 export function isEsp(frame: Buffer): boolean {
