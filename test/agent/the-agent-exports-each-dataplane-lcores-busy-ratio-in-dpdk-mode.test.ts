@@ -22,6 +22,12 @@ test('/metrics and esplane stats show a loaded lcore busy and an idle one near 0
 	const { dir, remove } = scratch('lcore-agent');
 	const ns = `lcore-m${process.pid}`;
 	t.teardown(() => {
+		// a failed run leaves the agent's spawned dataplane host (it outlives a killed agent by
+		// design): every process in the test's namespace is the test's own
+		const pids = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout.split(/\s+/).filter(Boolean).map(Number);
+		for (const pid of pids) {
+			try { process.kill(pid, 'SIGKILL'); } catch { /* gone already */ }
+		}
 		spawnSync('ip', ['netns', 'del', ns]);
 		remove();
 	});
