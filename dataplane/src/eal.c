@@ -141,6 +141,7 @@ void dp_rcu_wait(void)
 {
 	if (dp.rcu)
 		rte_rcu_qsbr_synchronize(dp.rcu, RTE_QSBR_THRID_INVALID);
+	spread_wait();	/* bursts in flight may name an SA until they are sent */
 }
 
 int esp_dp_port_add(const struct esp_dp_port *p)

@@ -14,6 +14,7 @@
 
 #include "internal.h"
 #include "sa_shared.h"
+#include "spread.h"
 
 /* The body of both variants: `aead` is a constant in each, so the compiler drops the
  * other algorithm family's branches. */
@@ -108,17 +109,23 @@ static inline __attribute__((always_inline)) uint16_t esp_inbound_tunnel(struct 
 	crypto_process(&sa->cs, &vec, op_mbuf, w->qp);
 	uint64_t now = (uint64_t)time(NULL), good = 0, good_bytes = 0;
 	/* the window moves only for packets whose ICV verified, so forgeries cannot move it;
-	 * duplicates within the run or against another worker's packets are caught here */
+	 * duplicates within the run or against another worker's packets are caught here. A burst
+	 * of a spread stream (spread.c) leaves the update to its turn in the stream instead: its
+	 * neighbours run on other cores, and a later burst moving the window first would make
+	 * this one's packets look too old to a window of a few dozen */
 	int verdict;
-	rte_spinlock_lock(&rt->replay_lock);
+	struct spread_defer *defer = w->defer;
+	if (!defer)
+		rte_spinlock_lock(&rt->replay_lock);
 	for (uint16_t k = 0; k < nop; k++) {
 		uint16_t i = op_pkt[k];
 		if (w->status[k] != 0)
 			status[i] = (w->status[k] == EBADMSG ? ESP_DP_DROP_auth_failed : ESP_DP_DROP_crypto_failed) + 1;
-		else if ((verdict = replay_update(rt->replay, seqs[k])) != 0)
+		else if (!defer && (verdict = replay_update(rt->replay, seqs[k])) != 0)
 			status[i] = (uint8_t)(verdict + 1);
 	}
-	rte_spinlock_unlock(&rt->replay_lock);
+	if (!defer)
+		rte_spinlock_unlock(&rt->replay_lock);
 	for (uint16_t k = 0; k < nop; k++) {
 		uint16_t i = op_pkt[k];
 		struct rte_mbuf *m = pkts[i];
@@ -150,11 +157,18 @@ static inline __attribute__((always_inline)) uint16_t esp_inbound_tunnel(struct 
 		}
 		rte_pktmbuf_adj(m, (uint16_t)(ct - rte_pktmbuf_mtod(m, uint8_t *)));
 		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - inner_len));
+		if (defer)
+			spread_defer_add(defer, sa, m, seqs[k], inner_len);
 		good++;
 		good_bytes += inner_len;
 	}
-	cnt->packets += good;
-	cnt->bytes += good_bytes;
+	if (defer) {	/* the drain may take back a late duplicate from this slot (spread.c) */
+		__atomic_fetch_add(&cnt->packets, good, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&cnt->bytes, good_bytes, __ATOMIC_RELAXED);
+	} else {
+		cnt->packets += good;
+		cnt->bytes += good_bytes;
+	}
 	if (good)
 		cnt->last_used = now;
 	sa_life_count(sa, good, good_bytes);

@@ -247,6 +247,9 @@ struct worker {
 	 * while the burst in hand has packets being traced */
 	struct dp_tap *tap;
 	bool trace_burst;
+	/* spread.c: set while this worker runs a burst of a spread stream; the inbound replay
+	 * update is then left to the burst's turn in the stream (esp_inbound.c) */
+	struct spread_defer *defer;
 } __rte_cache_aligned;
 
 struct dp_port {

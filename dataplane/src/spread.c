@@ -1,39 +1,66 @@
-/* Spreading one RX queue's work over every worker, order kept.
+/* Spreading one wan RX queue's work over every worker, order kept.
  *
  * RSS keeps a flow on one RX queue, which keeps its order but also keeps everything RSS cannot
  * tell apart on one worker: all ESP of one SA from one peer (one outer address pair, one SPI)
- * is one "flow" to the NIC. With ESPLANE_DP_SPREAD=1 the worker polling a queue numbers each
- * burst (a ticket), keeps every n-th and hands the others round-robin to the other workers'
- * inboxes; whoever finishes a burst leaves its output in the burst's slot and sends every
- * finished slot in ticket order (one drainer at a time per queue, taken with trylock, so no
- * one waits). The output of a queue is thus sent in the order it was received, always on the
- * TX queues of the queue's polling worker, so the wire sees that order too. An inbound SA
- * processed on two workers at once is what sa_shared.h makes safe.
+ * is one "flow" to the NIC. So with several workers the worker polling a wan queue numbers
+ * each burst (a ticket) and, while another worker is about to run dry, hands it the burst
+ * through that worker's inbox; otherwise it runs the burst itself. Whoever finishes a burst
+ * leaves its output in the burst's slot and sends every finished slot in ticket order (one
+ * drainer at a time per queue, taken with trylock, so no one waits). The output of a queue is
+ * thus sent in the order it was received, always on the TX queues of the queue's polling
+ * worker, so the wire sees that order too.
  *
- *   RX worker:  poll -> slot[t % 64] (t = ticket++) -> run here, or -> inbox of worker t % N
- *   any worker: run slot (classify, ESP, policy) -> done = t + 1 -> drain in ticket order
+ *   poller:     poll -> slot[t % 64] (t = ticket++) -> inbox of a helper running dry, or here
+ *   any worker: run slot (classify, ESP, policy) -> done = t + 1 -> drain in ticket order:
+ *               replay window updates of the slot, then route and send
+ *
+ * The replay window moves in ticket order, at the drain (esp_inbound.c leaves the update to
+ * it): were it moved as bursts finish, a burst finishing before an earlier one would push
+ * the earlier one's packets below a window of 32 or 64. So the window sees the packets of a
+ * queue in the order they arrived, exactly as with one core, whatever the reordering between
+ * cores. An SA arriving on several queues at once is what sa_shared.h makes safe.
+ *
+ * Only wan queues are spread: outbound, a sequence number is taken when a burst is processed,
+ * so bursts processed side by side would leave in ticket order with their numbers out of
+ * order; and the lan side has many inner flows for RSS to spread.
  *
  * Costs: the mbufs move between cores, TX queues take their spinlock (two workers may send a
  * stream on one queue), a queue holds at most 64 bursts in flight (the poller skips it when
- * full). Bursts being traced stay on the worker that polled them. */
+ * full). A worker the OS deschedules while it holds a burst holds up that burst's queue until
+ * it runs again: on an oversubscribed machine spreading can cost more than it brings (set
+ * ESPLANE_DP_SPREAD=0). Bursts being traced stay on the worker that polled them. */
+#define _GNU_SOURCE	/* cpu_set_t, for rte_lcore_cpuset() */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <rte_ethdev.h>
+#include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_ring.h>
 
 #include "capture.h"
+#include "sa_shared.h"
 #include "spread.h"
 
 static struct {
 	bool on;
-	struct spread_stream *stream[DP_MAX_PORTS][DP_MAX_WORKERS];	/* [port][rx queue] */
+	struct spread_stream *stream[DP_MAX_PORTS][DP_MAX_WORKERS];	/* [port][rx queue]; NULL: not spread */
+	struct spread_stream *all[DP_MAX_PORTS * DP_MAX_WORKERS];	/* the same, listed */
+	unsigned nall;
 	struct rte_ring *inbox[DP_MAX_WORKERS];
-	/* busy: the worker's last poll brought a burst; otherwise (nothing to poll, nothing
-	 * came, its queue full) it may take bursts from others' inboxes */
-	struct { bool busy; } __rte_cache_aligned worker[DP_MAX_WORKERS];
+	struct {
+		/* one of the worker's polls brought a burst since its last spread_serve(); a worker
+		 * without (nothing to poll, nothing came, its queues full) takes bursts from others'
+		 * inboxes. Per loop, not per queue: the last queue polled is often an idle one, and
+		 * a poller that thought itself idle took its own hand-offs back */
+		bool busy;
+		bool full;	/* one of them brought a full burst */
+		uint16_t next;	/* the helper it offers its next burst to first (round-robin) */
+	} __rte_cache_aligned worker[DP_MAX_WORKERS];
+	/* what the others read, apart so they do not pull the line above at every loop: its
+	 * previous loop brought a full burst, it has enough of its own (written when it changes) */
+	struct { bool saturated; } __rte_cache_aligned shown[DP_MAX_WORKERS];
 } spread;
 
 bool spread_on(void)
@@ -41,10 +68,34 @@ bool spread_on(void)
 	return spread.on;
 }
 
+/* {} => every worker has a CPU of its own: pinned to one CPU that no other worker shares */
+static bool workers_own_their_cpus(void)
+{
+	rte_cpuset_t seen;
+	CPU_ZERO(&seen);
+	for (unsigned k = 0; k < dp.nworkers; k++) {
+		rte_cpuset_t set = rte_lcore_cpuset(dp.workers[k].lcore);
+		if (CPU_COUNT(&set) != 1)
+			return false;
+		for (unsigned c = 0; c < CPU_SETSIZE; c++) {
+			if (!CPU_ISSET(c, &set))
+				continue;
+			if (CPU_ISSET(c, &seen))
+				return false;
+			CPU_SET(c, &seen);
+		}
+	}
+	return true;
+}
+
 int spread_setup(void)
 {
+	/* on by default when it can pay: several workers, each on a CPU of its own (two workers
+	 * taking turns on one CPU would hold up each other's bursts for whole time slices);
+	 * ESPLANE_DP_SPREAD=1 or 0 decides instead */
 	const char *env = getenv("ESPLANE_DP_SPREAD");
-	if (!env || strcmp(env, "1") != 0 || dp.nworkers < 2 || spread.on)
+	bool want = env && *env ? strcmp(env, "0") != 0 : workers_own_their_cpus();
+	if (!want || dp.nworkers < 2 || spread.on)
 		return 0;
 	for (unsigned k = 0; k < dp.nworkers; k++) {
 		char name[32];
@@ -58,6 +109,8 @@ int spread_setup(void)
 		if (!dp.ports[port].used)
 			continue;
 		dp.ports[port].tx_shared = true;	/* a stream may be sent by any worker */
+		if (dp.ports[port].role != ESP_DP_ROLE_WAN)
+			continue;
 		for (uint16_t q = 0; q < dp.ports[port].nrxq; q++) {
 			struct spread_stream *s = rte_zmalloc("espdp_stream", sizeof(*s), RTE_CACHE_LINE_SIZE);
 			if (!s)
@@ -66,13 +119,54 @@ int spread_setup(void)
 			for (unsigned i = 0; i < SPREAD_SLOTS; i++)
 				s->slot[i].stream = s;
 			spread.stream[port][q] = s;
+			spread.all[spread.nall++] = s;
 		}
 	}
 	for (unsigned k = 0; k < dp.nworkers; k++)	/* who polls which queue (queues.c) */
-		for (uint16_t i = 0; i < dp.workers[k].nports; i++)
-			spread.stream[dp.workers[k].ports[i]][dp.workers[k].rxq[i]]->tx_worker = (uint16_t)k;
+		for (uint16_t i = 0; i < dp.workers[k].nports; i++) {
+			struct spread_stream *s = spread.stream[dp.workers[k].ports[i]][dp.workers[k].rxq[i]];
+			if (s)
+				s->tx_worker = (uint16_t)k;
+		}
 	spread.on = true;
 	return 0;
+}
+
+/* The slot's replay window updates, in its turn: a packet the window now refuses (a duplicate
+ * of one in an earlier burst still in flight when it was checked) is dropped, and uncounted. */
+static void replay_in_turn(struct worker *w, struct spread_slot *sl)
+{
+	struct spread_defer *d = &sl->defer;
+	uint8_t verdict[DP_BURST];
+	for (uint16_t i = 0; i < d->n;) {
+		struct sa *sa = d->e[i].sa;
+		uint16_t j = i;
+		rte_spinlock_lock(&sa->rt->replay_lock);
+		for (; j < d->n && d->e[j].sa == sa; j++)
+			verdict[j] = (uint8_t)replay_update(sa->rt->replay, d->e[j].seq);
+		rte_spinlock_unlock(&sa->rt->replay_lock);
+		for (; i < j; i++) {
+			if (!verdict[i])
+				continue;
+			/* not among the output: a later stage dropped it already */
+			for (uint16_t k = 0; k < sl->n; k++) {
+				if (sl->pkts[k] != d->e[i].m)
+					continue;
+				memmove(&sl->pkts[k], &sl->pkts[k + 1], (sl->n - k - 1u) * sizeof(sl->pkts[0]));
+				sl->n--;
+				/* counted in the slot of the worker that decrypted it, which adds
+				 * atomically for this (esp_inbound.c) */
+				struct sa_counters *c = &sa->rt->c[d->by];
+				__atomic_fetch_sub(&c->packets, 1, __ATOMIC_RELAXED);
+				__atomic_fetch_sub(&c->bytes, d->e[i].bytes, __ATOMIC_RELAXED);
+				if (sa->volume_limited)
+					sa_life_give_back(sa, d->e[i].bytes);
+				dp_drop(w, sa, d->e[i].m, verdict[i]);
+				break;
+			}
+		}
+	}
+	d->n = 0;
 }
 
 /* Send every finished burst of the stream in ticket order; whoever holds the drain sends. */
@@ -90,6 +184,8 @@ static void drain(struct worker *w, struct spread_stream *s)
 			struct spread_slot *sl = &s->slot[t % SPREAD_SLOTS];
 			if (atomic_load_explicit(&sl->done, memory_order_acquire) != t + 1)
 				break;
+			if (sl->defer.n)
+				replay_in_turn(w, sl);
 			route_and_send(w, fib, sl->pkts, sl->n);
 			t++;
 			atomic_store_explicit(&s->sent, t, memory_order_release);
@@ -108,32 +204,64 @@ static void drain(struct worker *w, struct spread_stream *s)
 static void run_slot(struct worker *w, struct spread_slot *sl)
 {
 	struct rte_mbuf *out[DP_BURST];
+	sl->defer.n = 0;
+	sl->defer.by = w->id;
+	w->defer = &sl->defer;
 	uint16_t nout = process_burst(w, sl->port, dp.ports[sl->port].role, sl->pkts, sl->n, out);
+	w->defer = NULL;
 	memcpy(sl->pkts, out, nout * sizeof(out[0]));
 	sl->n = nout;
 	atomic_store_explicit(&sl->done, sl->ticket + 1, memory_order_release);
 	drain(w, sl->stream);
 }
 
+/* {poller} => a worker other than it whose inbox holds fewer than SPREAD_AHEAD bursts and
+ * whose own queues do not keep it busy, or -1. The poller also receives, so a fixed share
+ * (every other burst) left it with RX and half the work while the helper idled part of the
+ * time: a helper is given a burst only while it is about to run dry, the poller runs the rest
+ * itself. Both stay busy and the split follows what each really costs, on any number of
+ * workers. */
+static int pick_helper(const struct worker *w)
+{
+	unsigned n = dp.nworkers, first = spread.worker[w->id].next;
+	for (unsigned i = 0; i < n; i++) {
+		unsigned k = (first + i) % n;
+		if (k == w->id || spread.shown[k].saturated || rte_ring_count(spread.inbox[k]) >= SPREAD_AHEAD)
+			continue;
+		spread.worker[w->id].next = (uint16_t)((k + 1) % n);
+		return (int)k;
+	}
+	return -1;
+}
+
 bool spread_poll(struct worker *w, uint16_t k)
 {
 	uint16_t port = w->ports[k];
 	struct spread_stream *s = spread.stream[port][w->rxq[k]];
-	if (s->issued - atomic_load_explicit(&s->sent, memory_order_acquire) >= SPREAD_SLOTS) {
-		spread.worker[w->id].busy = false;	/* full: help the others catch up */
-		return true;
-	}
-	struct spread_slot *sl = &s->slot[s->issued % SPREAD_SLOTS];
+	if (!s)
+		return false;
+	uint32_t issued = atomic_load_explicit(&s->issued, memory_order_relaxed);
+	if (issued - atomic_load_explicit(&s->sent, memory_order_acquire) >= SPREAD_SLOTS)
+		return true;	/* full: the worker counts as idle and helps the others catch up */
+	struct spread_slot *sl = &s->slot[issued % SPREAD_SLOTS];
 	uint16_t n = worker_rx(w, k, sl->pkts);
-	spread.worker[w->id].busy = n != 0;
 	if (n == 0)
 		return true;
-	sl->ticket = s->issued++;
+	spread.worker[w->id].busy = true;
+	sl->ticket = issued;
+	atomic_store_explicit(&s->issued, issued + 1, memory_order_relaxed);
 	sl->port = port;
 	sl->n = n;
 	tap_rx(w, port, dp.ports[port].role, sl->pkts, n);
-	unsigned to = sl->ticket % dp.nworkers;
-	if (w->trace_burst || to == w->id || rte_ring_enqueue(spread.inbox[to], sl) != 0)
+	/* a burst short of full means the queue is drained and this worker keeps up on its own:
+	 * no reason to pay for moving the packets to another core's cache */
+	int to = -1;
+	if (n == DP_BURST) {
+		spread.worker[w->id].full = true;
+		if (!w->trace_burst)
+			to = pick_helper(w);
+	}
+	if (to < 0 || rte_ring_enqueue(spread.inbox[to], sl) != 0)
 		run_slot(w, sl);
 	tap_burst_done(w);
 	return true;
@@ -141,18 +269,21 @@ bool spread_poll(struct worker *w, uint16_t k)
 
 void spread_serve(struct worker *w)
 {
-	void *got[8];
-	/* its own inbox first; when that is empty and the worker has nothing else to do, the
+	void *got;
+	/* its own inbox first; when that is empty and the worker had nothing of its own to do, the
 	 * others' (a worker that is busy, or that the OS descheduled, would otherwise hold up
-	 * every queue whose bursts it was given) */
+	 * every queue whose bursts it was given). One burst at a time: a burst taken is held
+	 * until run, and one held by a worker the OS deschedules holds up its whole stream. */
 	unsigned tries = spread.worker[w->id].busy ? 1 : dp.nworkers;
+	spread.worker[w->id].busy = false;
+	if (spread.shown[w->id].saturated != spread.worker[w->id].full)
+		spread.shown[w->id].saturated = spread.worker[w->id].full;
+	spread.worker[w->id].full = false;
 	for (unsigned k = 0; k < tries; k++) {
 		unsigned from = (w->id + k) % dp.nworkers;
-		unsigned n = rte_ring_dequeue_burst(spread.inbox[from], got, RTE_DIM(got), NULL);
-		for (unsigned i = 0; i < n; i++)
-			run_slot(w, got[i]);
-		if (n) {
+		if (rte_ring_dequeue(spread.inbox[from], &got) == 0) {
 			w->got_work = true;
+			run_slot(w, got);
 			return;
 		}
 	}
@@ -161,7 +292,30 @@ void spread_serve(struct worker *w)
 void spread_flush(void)
 {
 	void *sl;
-	for (unsigned k = 0; spread.on && k < dp.nworkers; k++)
+	if (!spread.on)
+		return;
+	for (unsigned k = 0; k < dp.nworkers; k++)
 		while (rte_ring_dequeue(spread.inbox[k], &sl) == 0)
-			rte_pktmbuf_free_bulk(((struct spread_slot *)sl)->pkts, ((struct spread_slot *)sl)->n);
+			;	/* their packets are freed with the stream's unsent bursts below */
+	for (unsigned i = 0; i < spread.nall; i++) {
+		struct spread_stream *s = spread.all[i];
+		uint32_t issued = atomic_load(&s->issued);
+		for (uint32_t t = atomic_load(&s->sent); t != issued; t++)
+			rte_pktmbuf_free_bulk(s->slot[t % SPREAD_SLOTS].pkts, s->slot[t % SPREAD_SLOTS].n);
+		atomic_store(&s->sent, issued);
+	}
+}
+
+void spread_wait(void)
+{
+	if (!spread.on || !dp.running)
+		return;
+	/* a worker descheduled with a burst in hand takes a while, but runs again: no time limit,
+	 * the SA must not be freed under it */
+	for (unsigned i = 0; i < spread.nall; i++) {
+		struct spread_stream *s = spread.all[i];
+		uint32_t upto = atomic_load(&s->issued);
+		while ((int32_t)(atomic_load(&s->sent) - upto) < 0 && !atomic_load(&dp.stop))
+			rte_pause();
+	}
 }

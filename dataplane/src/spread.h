@@ -1,11 +1,32 @@
-/* Spreading one RX queue's bursts over every worker with their order kept (spread.c).
- * Off unless ESPLANE_DP_SPREAD=1 and there are several workers. */
+/* Spreading one wan RX queue's bursts over every worker with their order kept (spread.c).
+ * On when there are several workers, unless ESPLANE_DP_SPREAD=0. */
 #ifndef ESPLANE_DP_SPREAD_H
 #define ESPLANE_DP_SPREAD_H
 
 #include "internal.h"
 
 #define SPREAD_SLOTS 64	/* bursts in flight per RX queue; a power of two */
+#define SPREAD_AHEAD 2	/* bursts waiting in a helper's inbox before the poller keeps the next */
+
+/* The inbound replay updates of one burst, made in the burst's turn (esp_inbound.c records
+ * the packets that decrypted; the drain moves the window and drops late duplicates). */
+struct spread_defer {
+	uint16_t n;
+	uint16_t by;	/* the worker that decrypted them: their counts are in its slot */
+	struct {
+		struct sa *sa;
+		struct rte_mbuf *m;
+		uint64_t seq;
+		uint32_t bytes;
+	} e[DP_BURST];
+};
+
+static inline void spread_defer_add(struct spread_defer *d, struct sa *sa, struct rte_mbuf *m, uint64_t seq,
+				    uint32_t bytes)
+{
+	if (d->n < DP_BURST)	/* a burst has at most DP_BURST packets */
+		d->e[d->n++] = (typeof(d->e[0])){ sa, m, seq, bytes };
+}
 
 /* One burst of one RX queue: its packets in, then the same array holds what is to be sent. */
 struct spread_slot {
@@ -14,26 +35,30 @@ struct spread_slot {
 	uint16_t port, n;
 	_Atomic uint32_t done;	/* ticket + 1 once pkts[0..n) is the output */
 	struct rte_mbuf *pkts[DP_BURST];
+	struct spread_defer defer;
 } __rte_cache_aligned;
 
 /* Every burst of one RX queue, numbered by the worker that polls it and sent in that order. */
 struct spread_stream {
-	uint32_t issued;		/* tickets handed out: only the polling worker writes it */
+	_Atomic uint32_t issued;	/* tickets handed out: only the polling worker writes it */
 	uint16_t tx_worker;		/* whose TX queues carry the stream, so it keeps its order */
 	_Atomic uint32_t sent __rte_cache_aligned;	/* tickets whose output went out */
 	rte_spinlock_t drain;
 	struct spread_slot slot[SPREAD_SLOTS];
 };
 
-/* {} => streams and inboxes made when ESPLANE_DP_SPREAD=1 and workers > 1; 0 or -errno */
+/* {} => streams for every wan RX queue and inboxes, when workers > 1 and ESPLANE_DP_SPREAD
+ * is not 0; 0 or -errno */
 int spread_setup(void);
 bool spread_on(void);
-/* {worker, k} => true when the worker's k-th RX queue was polled and handled through a stream */
+/* {worker, k} => true when the worker's k-th RX queue is spread and was polled and handled */
 bool spread_poll(struct worker *w, uint16_t k);
-/* {worker} => the bursts other workers handed it processed */
+/* {worker} => a burst other workers handed it processed, if there was one */
 void spread_serve(struct worker *w);
-/* {} => packets left in inboxes freed (after the workers stopped) */
+/* {} => packets in inboxes and unsent bursts freed (after the workers stopped) */
 void spread_flush(void);
+/* {} => every burst polled before now sent (so the SAs they name may be freed) */
+void spread_wait(void);
 
 /* worker.c: {worker, k} => a burst from its k-th RX queue in pkts (the TAP polled, counted) */
 uint16_t worker_rx(struct worker *w, uint16_t k, struct rte_mbuf **pkts);
