@@ -92,33 +92,43 @@ int spread_setup(void)
 {
 	/* on by default when it can pay: several workers, each on a CPU of its own (two workers
 	 * taking turns on one CPU would hold up each other's bursts for whole time slices);
-	 * ESPLANE_DP_SPREAD=1 or 0 decides instead */
+	 * ESPLANE_DP_SPREAD=1 or 0 decides instead. Called at every start (the workers are
+	 * stopped), since ports may have been added or closed since the last. */
 	const char *env = getenv("ESPLANE_DP_SPREAD");
 	bool want = env && *env ? strcmp(env, "0") != 0 : workers_own_their_cpus();
-	if (!want || dp.nworkers < 2 || spread.on)
+	spread.on = false;
+	if (!want || dp.nworkers < 2)
 		return 0;
 	for (unsigned k = 0; k < dp.nworkers; k++) {
 		char name[32];
 		snprintf(name, sizeof(name), "espdp_spread%u", k);
 		/* multi-consumer: an idle worker takes bursts from a busy (or descheduled) one */
-		spread.inbox[k] = rte_ring_create(name, SPREAD_SLOTS * DP_MAX_PORTS * DP_MAX_WORKERS, SOCKET_ID_ANY, 0);
+		if (!spread.inbox[k])
+			spread.inbox[k] = rte_ring_create(name, SPREAD_SLOTS * DP_MAX_PORTS * DP_MAX_WORKERS, SOCKET_ID_ANY, 0);
 		if (!spread.inbox[k])
 			return -ENOMEM;
 	}
+	spread.nall = 0;
 	for (uint16_t port = 0; port < DP_MAX_PORTS; port++) {
-		if (!dp.ports[port].used)
-			continue;
-		dp.ports[port].tx_shared = true;	/* a stream may be sent by any worker */
-		if (dp.ports[port].role != ESP_DP_ROLE_WAN)
-			continue;
-		for (uint16_t q = 0; q < dp.ports[port].nrxq; q++) {
-			struct spread_stream *s = rte_zmalloc("espdp_stream", sizeof(*s), RTE_CACHE_LINE_SIZE);
-			if (!s)
-				return -ENOMEM;
-			rte_spinlock_init(&s->drain);
-			for (unsigned i = 0; i < SPREAD_SLOTS; i++)
-				s->slot[i].stream = s;
-			spread.stream[port][q] = s;
+		struct dp_port *p = &dp.ports[port];
+		if (p->used)
+			p->tx_shared = true;	/* a stream may be sent by any worker */
+		for (uint16_t q = 0; q < DP_MAX_WORKERS; q++) {
+			struct spread_stream *s = spread.stream[port][q];
+			if (!(p->used && p->role == ESP_DP_ROLE_WAN && q < p->nrxq)) {
+				rte_free(s);	/* empty: spread_flush() ran when the workers stopped */
+				spread.stream[port][q] = NULL;
+				continue;
+			}
+			if (!s) {
+				s = rte_zmalloc("espdp_stream", sizeof(*s), RTE_CACHE_LINE_SIZE);
+				if (!s)
+					return -ENOMEM;
+				rte_spinlock_init(&s->drain);
+				for (unsigned i = 0; i < SPREAD_SLOTS; i++)
+					s->slot[i].stream = s;
+				spread.stream[port][q] = s;
+			}
 			spread.all[spread.nall++] = s;
 		}
 	}
