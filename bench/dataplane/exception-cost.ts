@@ -18,7 +18,7 @@
 // Classification runs in both: it is what tells ESP from the rest; without a TAP the non-ESP
 // would be dropped as non_esp. The encrypt direction has no wan input (net_null): the worker
 // finds its wan RX queue empty every loop, and reads the TAP every 16th loop as it is busy on
-// lan (every loop, a read() syscall each, cost it about 10 % at 64 B). Rates are packets handled (received) per second, best of N interleaved runs;
+// lan (every loop, a read() syscall each, cost it 12-16 % at 64 B). Rates are packets handled (received) per second, best of N interleaved runs;
 // next to them packets per CPU-second the worker got (load-robust on a shared machine).
 // Needs root (network namespace, TAP).
 // Usage: node --import tsx bench/dataplane/exception-cost.ts [--seconds N] [--repeat N] [--sizes 64,1420] [--out FILE.json]

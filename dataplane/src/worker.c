@@ -89,7 +89,7 @@ uint16_t worker_rx(struct worker *w, uint16_t k, struct rte_mbuf **pkts)
 	/* the kernel's traffic is light: the worker of RX queue 0 polls the TAP (a read()
 	 * syscall per poll, ~0.5 us) every loop while it has nothing else to do, and only every
 	 * 16th loop while it is busy on any of its queues: a worker encrypting lan traffic finds
-	 * its wan queue empty every loop, and a syscall per loop cost it about 10 % at 64 B
+	 * its wan queue empty every loop, and a syscall per loop cost it 12-16 % at 64 B
 	 * (bench/dataplane/exception-cost.ts). The kernel's frames then wait at most 16 loops. */
 	if (w->rxq[k] == 0 && ((n == 0 && !w->was_busy) || (w->loops & 15) == 0))
 		exc_poll(w, port);
