@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -14,6 +15,8 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_cycles.h>
+#include <rte_pause.h>
 #include <rte_rcu_qsbr.h>
 
 #include "internal.h"
@@ -137,10 +140,30 @@ int esp_dp_init(int argc, const char *const argv[], const char *log_path)
 	return 0;
 }
 
+/* Until every worker has passed a quiescent point since the call. A worker on its own core
+ * passes one within microseconds, so the wait spins first. A worker sharing this thread's CPU
+ * (a one-CPU guest, --lcores=0@0,1@0) runs only once this thread gives the CPU up: spinning on
+ * (rte_rcu_qsbr_synchronize) lasted until the scheduler preempted the spinner, 20 ms per SA
+ * put or SPD replace in a UML guest whatever the table size — 3 s of blocked agent for fifty
+ * tunnels. Past the spin the wait sleeps in short steps, letting the worker run. */
+static void rcu_wait_workers(void)
+{
+	uint64_t token = rte_rcu_qsbr_start(dp.rcu);
+	uint64_t spin_until = rte_get_timer_cycles() + rte_get_timer_hz() / 20000;	/* 50 us */
+	while (!rte_rcu_qsbr_check(dp.rcu, token, false)) {
+		if (rte_get_timer_cycles() < spin_until) {
+			rte_pause();
+			continue;
+		}
+		struct timespec step = { .tv_sec = 0, .tv_nsec = 50 * 1000 };
+		nanosleep(&step, NULL);
+	}
+}
+
 void dp_rcu_wait(void)
 {
 	if (dp.rcu)
-		rte_rcu_qsbr_synchronize(dp.rcu, RTE_QSBR_THRID_INVALID);
+		rcu_wait_workers();
 	spread_wait();	/* bursts in flight may name an SA until they are sent */
 }
 
