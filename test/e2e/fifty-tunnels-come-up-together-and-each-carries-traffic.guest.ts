@@ -2,10 +2,10 @@
 //   host-a 10.1.1.1-50 ─ gw-a [charon + esplane agent] ══ wan ══ gw-b [charon + Linux ESP] ─ host-b 10.2.1.1-50
 // Fifty IPsecTunnel objects (one IKE SA each, tunnel N protecting 10.1.1.N ↔ 10.2.1.N) are
 // applied at once; all must come up and each must carry a ping.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
-import { scenario } from './guest.js';
+import { scenario, sleep } from './guest.js';
 
 const N = 50;
 const work = join(process.env['SCRATCH'] ?? '/tmp', 'e2e-fifty-input');
@@ -29,7 +29,23 @@ peer += '}\nsecrets { ike { secret = fifty-tunnels-demo-psk } }\n';
 writeFileSync(join(configDir, 'fifty.yaml'), docs.map(d => yaml.dump(d)).join('---\n'));
 writeFileSync(join(work, 'peer.conf'), peer);
 
+const started = Date.now();
+/** One line on the guest's console: a slow or timed-out run says where it stood and when. */
+const say = (what: string) => process.stdout.write(`fifty +${((Date.now() - started) / 1000).toFixed(1)}s: ${what}\n`);
+say(`starting the two sites, gw-a on the ${process.env['ESPLANE_E2E_DATAPLANE'] ?? 'kernel'} dataplane`);
+
 await scenario('fifty', { configDir, peerConf: join(work, 'peer.conf') }, async (sites, facts) => {
+	say('sites up');
+	const where = async () => {
+		const rows = await sites.tunnels().catch(() => []);
+		const up = rows.filter(r => r.ike === 'ESTABLISHED' && r.children > 0).length;
+		const sas = await sites.sas().then(s => String(s.length), () => '?');
+		let log = '';
+		try { log = readFileSync(join(sites.o.work, 'agent.log'), 'utf8'); } catch { /* not yet */ }
+		const spd = log.match(/spd replaced/g)?.length ?? 0;
+		return `${up}/${N} tunnels up, ${sas} SAs in the ${sites.o.dataplane} dataplane, ${spd} SPD replaces`;
+	};
+	const ticker = setInterval(() => { void where().then(say); }, 10_000);
 	const ip = (ns: 'ha' | 'ga' | 'gb' | 'hb', lines: string[]) => sites.exec(ns, ['sh', '-c', `printf '%s\\n' ${lines.map(l => `'${l}'`).join(' ')} | ip -b -`]);
 	ip('ha', Array.from({ length: N }, (_, i) => `addr add 10.1.1.${i + 1}/32 dev ${sites.o.prefix}-ha0`));
 	ip('hb', Array.from({ length: N }, (_, i) => `addr add 10.2.1.${i + 1}/32 dev ${sites.o.prefix}-hb0`));
@@ -38,7 +54,7 @@ await scenario('fifty', { configDir, peerConf: join(work, 'peer.conf') }, async 
 	ip('ga', ['route add 10.1.1.0/24 via 10.1.0.2', 'route add 10.2.1.0/24 via 192.0.2.2']);
 	ip('gb', ['route add 10.2.1.0/24 via 10.2.0.2', 'route add 10.1.1.0/24 via 192.0.2.1']);
 	const t0 = Date.now();
-	const up = await sites.waitEstablished(N, 120_000);
+	const up = await sites.waitEstablished(N, 120_000).finally(async () => { clearInterval(ticker); say(await where()); });
 	facts['up'] = up.length;
 	facts['secondsToAllUp'] = (Date.now() - t0) / 1000;
 	const failed: number[] = [];
@@ -46,6 +62,17 @@ await scenario('fifty', { configDir, peerConf: join(work, 'peer.conf') }, async 
 		try { sites.exec('ha', ['ping', '-c', '1', '-W', '3', '-I', `10.1.1.${i}`, `10.2.1.${i}`]); } catch { failed.push(i); }
 	}
 	facts['pingFailed'] = failed;
-	const rows = await sites.tunnels();
-	facts['withTraffic'] = rows.filter(r => Number(r.packetsOut) > 0 && Number(r.packetsIn) > 0).length;
+	say(`pings done, ${failed.length} failed`);
+	// dpdk: the tunnels' counters are the dataplane's, written back to the kernel every second,
+	// so the last pings show up a write-back later.
+	let quiet: string[] = [];
+	for (const until = Date.now() + 10_000; ;) {
+		const rows = await sites.tunnels();
+		quiet = rows.filter(r => !(Number(r.packetsOut) > 0 && Number(r.packetsIn) > 0)).map(r => r.name);
+		facts['withTraffic'] = rows.length - quiet.length;
+		if (!quiet.length || Date.now() > until) break;
+		await sleep(500);
+	}
+	facts['withoutTraffic'] = quiet;
+	say(`${String(facts['withTraffic'])} tunnels show traffic both ways`);
 });
