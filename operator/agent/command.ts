@@ -174,7 +174,7 @@ export async function runAgent(args: string[], log: Logger = createLogger('agent
 	});
 	const stops: Array<() => unknown> = [];
 	if (dpdk) {
-		clamps = new MssClampSource({ client, clampOf: c => programmer.mssClampOf(c), apply: m => dpdk.xfrm.mirror.setMssClamps(m), log: log.child({ part: 'mss' }) });
+		clamps = new MssClampSource({ client, clampOf: c => programmer.mssClampOf(c), anyClamp: () => programmer.hasMssClamps(), apply: m => dpdk.xfrm.mirror.setMssClamps(m), log: log.child({ part: 'mss' }) });
 		clamps.start();
 		stops.push(() => clamps?.stop());
 	}

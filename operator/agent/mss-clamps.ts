@@ -36,6 +36,8 @@ export function clampsByReqid(sas: readonly IkeSaInfo[], clampOf: (ikeConfig: st
 export interface MssClampSourceOptions {
 	client: ViciClient;
 	clampOf: (ikeConfig: string) => number | undefined;
+	/** whether any tunnel clamps at all: when none does, charon is not asked */
+	anyClamp: () => boolean;
 	/** gets every new map (the XFRM mirror's setMssClamps) */
 	apply: (byReqid: Map<number, number>) => void;
 	log: Logger;
@@ -100,6 +102,8 @@ export class MssClampSource {
 	}
 
 	async #look(): Promise<void> {
+		// Nothing clamps (the common case, e.g. fifty tunnels without it): no list-sas per event.
+		if (!this.#o.anyClamp()) { this.#o.apply(new Map()); return; }
 		if (!this.#o.client.connected) return;
 		try {
 			// Blocking (not noblock): an IKE_SA busy installing a CHILD_SA is waited for, not

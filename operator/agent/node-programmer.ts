@@ -92,6 +92,11 @@ export class NodeProgrammer implements TunnelProgrammer {
 		return { errors };
 	}
 
+	/** Whether any tunnel of the last apply has spec.mssClamp. */
+	hasMssClamps(): boolean {
+		return this.#mssClamp.size > 0;
+	}
+
 	/** The TCP MSS clamp (spec.mssClamp) of the tunnel an IKE config belongs to; undefined: none. */
 	mssClampOf(ikeConfig: string): number | undefined {
 		const key = this.#connToTunnel.get(ikeConfig);

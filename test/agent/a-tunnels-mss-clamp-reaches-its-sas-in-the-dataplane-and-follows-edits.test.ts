@@ -52,7 +52,7 @@ test('a tunnel\'s mssClamp reaches both directions of its SAs in the dataplane a
 
 	let source: MssClampSource | undefined;
 	const programmer = new NodeProgrammer({ client, reconciler, dataplane: 'dpdk', kernelSpis: () => new Set(), log, onApplied: () => source?.refresh() });
-	source = new MssClampSource({ client, clampOf: c => programmer.mssClampOf(c), apply: m => h.mirror.setMssClamps(m), log });
+	source = new MssClampSource({ client, clampOf: c => programmer.mssClampOf(c), anyClamp: () => programmer.hasMssClamps(), apply: m => h.mirror.setMssClamps(m), log });
 	source.start();
 	t.teardown(async () => {
 		source?.stop();
