@@ -45,14 +45,15 @@ FROM ${NODE_IMAGE} AS runtime
 # DPDK 22.11's poll-mode and crypto drivers, which EAL loads as plugins (VF and TAP PMDs,
 # ipsec_mb); dpdk for dpdk-devbind/dpdk-hugepages; strongSwan: charon and every plugin
 # strongswan.conf loads (eap-mschapv2 is in extauth), swanctl for the liveness probe;
-# iproute2 for `ip xfrm` when debugging a node.
+# iproute2 for `ip xfrm` when debugging a node; iptables for spec.mssClamp with the kernel
+# dataplane (TCPMSS rules, kernel-mss-clamp.ts).
 COPY --from=dataplane /src/runtime-packages.txt /tmp/runtime-packages.txt
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       $(cat /tmp/runtime-packages.txt) librte-meta-allpmds dpdk \
       strongswan-charon strongswan-swanctl libstrongswan-standard-plugins libcharon-extra-plugins \
       libcharon-extauth-plugins \
-      iproute2 ca-certificates \
+      iproute2 iptables ca-certificates \
  && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages.txt
 
 COPY --from=dataplane /src/dataplane/build/libesplane-dp.so /usr/lib/esplane/libesplane-dp.so

@@ -13,6 +13,7 @@ import { Methods, type StatsView, type TunnelRow } from './control-api.js';
 import { kernelPolicyRows, kernelSaMessages, kernelSaRows, kernelSpis } from './kernel-sas.js';
 import { NodeProgrammer } from './node-programmer.js';
 import { MssClampSource } from './mss-clamps.js';
+import { IptablesMssClamp } from './kernel-mss-clamp.js';
 import { StandaloneAgent } from './standalone/run.js';
 import { netlinkKernel } from './xfrm-kernel.js';
 import type { ObservedTunnel } from './k8s-agent.js';
@@ -163,8 +164,8 @@ export async function runAgent(args: string[], log: Logger = createLogger('agent
 	const kernel = netlinkKernel();
 	const client = new ViciClient({ path: flags.vici, logger: log.child({ part: 'vici' }) });
 	const reconciler = new CharonReconciler({ client, logger: log.child({ part: 'strongswan' }) });
-	// dpdk: each tunnel's spec.mssClamp reaches its SAs through the reqids charon gave its
-	// CHILD_SAs (mss-clamps.ts); kernel mode refuses mssClamp when rendering (render.ts).
+	// Each tunnel's spec.mssClamp reaches its SAs through the reqids charon gave its CHILD_SAs
+	// (mss-clamps.ts): dpdk clamps in the dataplane, kernel mode with iptables TCPMSS rules.
 	let clamps: MssClampSource | undefined;
 	const programmer = new NodeProgrammer({
 		client, reconciler, dataplane: flags.dataplane, log,
@@ -173,10 +174,18 @@ export async function runAgent(args: string[], log: Logger = createLogger('agent
 		onApplied: () => clamps?.refresh(),
 	});
 	const stops: Array<() => unknown> = [];
-	if (dpdk) {
-		clamps = new MssClampSource({ client, clampOf: c => programmer.mssClampOf(c), anyClamp: () => programmer.hasMssClamps(), apply: m => dpdk.xfrm.mirror.setMssClamps(m), log: log.child({ part: 'mss' }) });
+	{
+		const mssLog = log.child({ part: 'mss' });
+		const iptables = dpdk ? undefined : new IptablesMssClamp({ log: mssLog });
+		clamps = new MssClampSource({
+			client, clampOf: c => programmer.mssClampOf(c), anyClamp: () => programmer.hasMssClamps(), log: mssLog,
+			apply: m => (dpdk ? dpdk.xfrm.mirror.setMssClamps(m) : void iptables?.apply(m)),
+		});
 		clamps.start();
-		stops.push(() => clamps?.stop());
+		stops.push(async () => {
+			clamps?.stop();
+			await iptables?.remove();
+		});
 	}
 
 	// The source of tunnels: a config directory, or the cluster (tunnels assigned to this node).

@@ -1,5 +1,6 @@
 // Tunnel spec.mssClamp → the XFRM reqid of each of its CHILD_SAs → the clamp of those SAs in
-// the dataplane. The kernel's SAs carry no tunnel name, only charon's reqid; charon's
+// the dpdk dataplane (the XFRM mirror), or iptables TCPMSS rules on that reqid with the
+// kernel's ESP (kernel-mss-clamp.ts). The kernel's SAs carry no tunnel name, only charon's reqid; charon's
 // list-sas names the config (the tunnel) and the reqid of every CHILD_SA, so the map is read
 // from there rather than fixed by us:
 //   - a fixed `reqid` in load-conn is documented to work only while a CHILD config is

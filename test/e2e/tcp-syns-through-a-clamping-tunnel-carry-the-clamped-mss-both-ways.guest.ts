@@ -1,6 +1,6 @@
-// Topology (operator/demo/two-sites.sh), gw-a in dpdk mode on the wire, the tunnel with
-// spec.mssClamp 1200 (examples/site-to-site.yaml, edited):
-//   host-a ─ [dataplane, clamps both ways] gw-a ══ wan ══ gw-b [Linux ESP] ─ host-b
+// Topology (operator/demo/two-sites.sh), the tunnel with spec.mssClamp 1200
+// (examples/site-to-site.yaml, edited):
+//   host-a ─ gw-a [dpdk dataplane, or kernel ESP + the agent's iptables TCPMSS] ══ wan ══ gw-b [Linux ESP] ─ host-b
 // TCP is opened both ways; tcpdump on each host's own interface sees what the far side sent
 // after crossing the tunnel: SYNs and SYN-ACKs from across carry MSS 1200, while the
 // host's own, not yet through the tunnel, still carry the interface's 1460.
@@ -18,15 +18,25 @@ function syns(sites: TwoSites, ns: 'ha' | 'hb', file: string): string[] {
 	});
 }
 
-await scenario('mss-clamp', { dataplane: 'dpdk', configure: t => { t.spec.mssClamp = CLAMP; } }, async (sites: TwoSites, facts: Facts) => {
+await scenario('mss-clamp', { configure: t => { t.spec.mssClamp = CLAMP; } }, async (sites: TwoSites, facts: Facts) => {
 	await sites.waitEstablished(1, 90_000);
-	// both SAs of the CHILD_SA carry the clamp once charon has said whose reqid it is
+	// the clamp is in place once charon has said whose reqid the CHILD_SA has: dpdk, both SAs
+	// carry it; kernel, the agent's mangle chain has a rule per direction for that reqid
 	const deadline = Date.now() + 30_000;
 	for (;;) {
-		const rows = await sites.sas();
-		facts['sas'] = rows.map(r => ({ spi: r.spi, dir: r.dir, mssClamp: r.mssClamp ?? null }));
-		if (rows.filter(r => r.mssClamp === CLAMP).length >= 2) break;
-		if (Date.now() > deadline) throw new Error(`the SAs did not get mssClamp ${CLAMP}: ${JSON.stringify(facts['sas'])}`);
+		let done: boolean;
+		if (sites.o.dataplane === 'dpdk') {
+			const rows = await sites.sas();
+			facts['clamp'] = rows.map(r => ({ spi: r.spi, dir: r.dir, mssClamp: r.mssClamp ?? null }));
+			done = rows.filter(r => r.mssClamp === CLAMP).length >= 2;
+		} else {
+			let rules = '';
+			try { rules = sites.exec('ga', ['sh', '-c', '${ESPLANE_IPTABLES:-iptables} -t mangle -S']); } catch (e) { rules = String(e); }
+			facts['clamp'] = rules.split('\n').filter(l => l.includes('ESPLANE-MSS'));
+			done = (rules.match(new RegExp(`--set-mss ${CLAMP}`, 'g')) ?? []).length >= 2;
+		}
+		if (done) break;
+		if (Date.now() > deadline) throw new Error(`the clamp ${CLAMP} is not in place: ${JSON.stringify(facts['clamp'])}\n${sites.logs(40)}`);
 		await sleep(200);
 	}
 	// next hops resolved before the SYNs (the first packet to an unresolved one is dropped)

@@ -1,7 +1,6 @@
 // A spec esplane cannot hand to charon is refused before anything is loaded, with a
 // TunnelSpecError naming the field and the reason — never a crash, and never the secret.
-// With the DPDK dataplane every ESP proposal must be one the dataplane implements; with the
-// kernel's, mssClamp (which only the DPDK dataplane does) is refused rather than ignored.
+// With the DPDK dataplane every ESP proposal must be one the dataplane implements.
 import test from 'ava';
 import type { IPsecTunnelSpec } from '../../operator/api/ipsectunnel.js';
 import { specToVici, type TunnelSecrets } from '../../operator/agent/strongswan/render.js';
@@ -35,7 +34,6 @@ const bad: Array<[string, Partial<IPsecTunnelSpec>, TunnelSecrets, string, RegEx
 	['duplicate spoke identities', { remote: { ...good.remote, address: '%any' }, spokes: [{ id: '@s', subnets: ['10.3.0.0/24'] }, { id: '@s', subnets: ['10.4.0.0/24'] }] }, secrets, 'spec.spokes', /unique/],
 	['a spoke whose config name would exceed 255 bytes', { remote: { ...good.remote, address: '%any' }, spokes: [{ id: `@${'s'.repeat(250)}`, subnets: ['10.3.0.0/24'] }] }, secrets, 'spec.spokes[0].id', /too long/],
 	['a lifetime that is not a duration', { esp: { lifetime: 'soon' } }, secrets, 'spec.esp.lifetime', /not a duration/],
-	['an MSS clamp with the kernel dataplane, which cannot clamp', { mssClamp: 1360, dataplane: 'kernel' }, secrets, 'spec.mssClamp', /kernel dataplane, which does not clamp/],
 ];
 
 for (const [title, patch, s, field, reason] of bad) {

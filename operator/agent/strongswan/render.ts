@@ -8,9 +8,8 @@
 // DNS label, so '/' cannot be part of it and names never collide); a hub gets one IKE config
 // per spoke, `<namespace>/<name>/<spoke id>`. Shared secrets, pools follow the same scheme.
 //
-// Not charon's business, so not rendered: mtu and mssClamp (the dataplane), gateway (the
-// operator). With the kernel's ESP nothing would clamp, so mssClamp is refused there rather
-// than silently ignored. natTraversal: `force` renders encap=yes; `auto` and `off` render nothing, as
+// Not charon's business, so not rendered: mtu and mssClamp (the dataplane, or iptables with
+// the kernel's ESP: mss-clamps.ts), gateway (the operator). natTraversal: `force` renders encap=yes; `auto` and `off` render nothing, as
 // strongSwan 5.9 has no per-connection switch to refuse NAT-T once it detects a NAT.
 //
 // The spec is validated on the way: identities, subnets, the one-auth-method rule, secrets
@@ -151,9 +150,6 @@ export function specToVici(namespace: string, name: string, spec: IPsecTunnelSpe
 	if (spec.remote.address !== undefined) checkAddress(spec.remote.address, 'spec.remote.address');
 	if (spec.local.id !== undefined) checkIdentity(spec.local.id, 'spec.local.id');
 	if (spec.remote.id !== undefined) checkIdentity(spec.remote.id, 'spec.remote.id');
-	if ((spec.mssClamp ?? 0) > 0 && dataplane === 'kernel') {
-		fail('spec.mssClamp', 'TCP MSS clamping is done by the dpdk dataplane; this node runs the kernel dataplane, which does not clamp: remove mssClamp (or set 0), or run the tunnel on a dpdk node');
-	}
 	const localTs = trafficSelectors(spec.local, 'spec.local');
 	const remoteTs = trafficSelectors(spec.remote, 'spec.remote');
 	const spokes = spec.spokes ?? [];
