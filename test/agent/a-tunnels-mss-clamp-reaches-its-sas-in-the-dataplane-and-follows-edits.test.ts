@@ -1,6 +1,6 @@
 // spec.mssClamp under the agent: the tunnel's CHILD_SAs are found by the reqid charon reports
-// for them (list-sas), and every kernel SA of that reqid — both directions — is put into the
-// dataplane with the clamp. Editing the clamp re-puts those SAs with the new value, removing it
+// for them (list-sas), and every kernel SA of those reqids — both directions, every CHILD_SA —
+// is put into the dataplane with the clamp. Editing the clamp re-puts those SAs with the new value, removing it
 // re-puts them without; SAs of other reqids are never touched. A CHILD_SA that comes up later
 // with a new reqid (charon restarted) is clamped once charon announces it (child-updown).
 // Against a fake charon (VICI), a fake kernel and a fake dataplane; the real NodeProgrammer,
@@ -23,7 +23,8 @@ const log = createLogger('test', { level: 'silent' });
 test('a tunnel\'s mssClamp reaches both directions of its SAs in the dataplane and follows edits and removal', async t => {
 	// charon: what the reconciler loads, and the CHILD_SAs list-sas reports (reqid per child)
 	const conns = new Set<string>();
-	let children: Array<{ reqid: number; spiIn: string; spiOut: string }> = [{ reqid: 1, spiIn: '00000002', spiOut: '00000001' }];
+	// two CHILD_SAs of the tunnel (e.g. a duplicate the peer negotiated), each with its reqid
+	let children: Array<{ reqid: number; spiIn: string; spiOut: string }> = [{ reqid: 1, spiIn: '00000002', spiOut: '00000001' }, { reqid: 3, spiIn: '00000008', spiOut: '00000007' }];
 	const ok = { success: 'yes' };
 	const handlers: Record<string, Handler> = {
 		'get-conns': () => ({ conns: [...conns] }),
@@ -45,9 +46,9 @@ test('a tunnel\'s mssClamp reaches both directions of its SAs in the dataplane a
 	const client = new ViciClient({ path: server.path, logger: log, backoff: { initialMs: 20, maxMs: 100 } });
 	const reconciler = new CharonReconciler({ client, logger: log });
 
-	// the kernel: the tunnel's SA pair (reqid 1) and a foreign pair (reqid 2)
+	// the kernel: the tunnel's SA pairs (reqids 1 and 3) and a foreign pair (reqid 2)
 	const h = harness();
-	h.kernel.sas = [saMsg(outSa('0x1', 1)), saMsg(inSa('0x2', 1)), saMsg(outSa('0x3', 2)), saMsg(inSa('0x4', 2))];
+	h.kernel.sas = [saMsg(outSa('0x1', 1)), saMsg(inSa('0x2', 1)), saMsg(outSa('0x3', 2)), saMsg(inSa('0x4', 2)), saMsg(outSa('0x7', 3)), saMsg(inSa('0x8', 3))];
 	await h.mirror.start();
 
 	let source: MssClampSource | undefined;
@@ -78,18 +79,19 @@ test('a tunnel\'s mssClamp reaches both directions of its SAs in the dataplane a
 	t.is(clampOf('0x2'), 1360, 'the inbound SA clamps');
 	t.is(clampOf('0x3'), undefined, 'another reqid\'s SAs do not');
 	t.is(clampOf('0x4'), undefined);
-	t.deepEqual(puts(), ['put 0x1 out', 'put 0x2 in']);
+	t.deepEqual([clampOf('0x7'), clampOf('0x8')], [1360, 1360], 'the second CHILD_SA\'s SAs clamp too');
+	t.deepEqual(puts(), ['put 0x1 out', 'put 0x2 in', 'put 0x7 out', 'put 0x8 in']);
 
 	await apply(siteToSiteSpec({ mssClamp: 1200 }));
-	t.deepEqual([clampOf('0x1'), clampOf('0x2')], [1200, 1200], 'an edited clamp is put again');
-	t.deepEqual(puts(), ['put 0x1 out', 'put 0x2 in'], 'only the tunnel\'s SAs are put again');
+	t.deepEqual([clampOf('0x1'), clampOf('0x2'), clampOf('0x7'), clampOf('0x8')], [1200, 1200, 1200, 1200], 'an edited clamp is put again');
+	t.deepEqual(puts(), ['put 0x1 out', 'put 0x2 in', 'put 0x7 out', 'put 0x8 in'], 'only the tunnel\'s SAs are put again');
 
 	await apply(siteToSiteSpec({ mssClamp: 1200 }));
 	t.deepEqual(puts(), [], 'an unchanged clamp puts nothing');
 
 	await apply(siteToSiteSpec());
-	t.deepEqual([clampOf('0x1'), clampOf('0x2')], [undefined, undefined], 'a removed clamp is put again without clamping');
-	t.deepEqual(puts(), ['put 0x1 out', 'put 0x2 in']);
+	t.deepEqual([clampOf('0x1'), clampOf('0x2'), clampOf('0x7')], [undefined, undefined, undefined], 'a removed clamp is put again without clamping');
+	t.deepEqual(puts(), ['put 0x1 out', 'put 0x2 in', 'put 0x7 out', 'put 0x8 in']);
 
 	// charon restarted and the tunnel came back under a new reqid: clamped once announced
 	await apply(siteToSiteSpec({ mssClamp: 1300 }));
