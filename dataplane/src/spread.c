@@ -2,17 +2,19 @@
  *
  * RSS keeps a flow on one RX queue, which keeps its order but also keeps everything RSS cannot
  * tell apart on one worker: all ESP of one SA from one peer (one outer address pair, one SPI)
- * is one "flow" to the NIC. So with several workers the worker polling a wan queue numbers
- * each burst (a ticket) and, while another worker is about to run dry, hands it the burst
- * through that worker's inbox; otherwise it runs the burst itself. Whoever finishes a burst
- * leaves its output in the burst's slot and sends every finished slot in ticket order (one
- * drainer at a time per queue, taken with trylock, so no one waits). The output of a queue is
- * thus sent in the order it was received, always on the TX queues of the queue's polling
- * worker, so the wire sees that order too.
+ * is one "flow" to the NIC. So with several workers a wan queue that is backed up (its last
+ * poll brought a full burst) may be polled by any worker with nothing of its own to do: the
+ * queue's RX lock (trylock) makes one poll at a time, and the poll numbers its burst (a
+ * ticket). The worker that polled a burst processes it, so the packets stay in the cache of
+ * the core that received them (handing bursts to another core moved every packet between
+ * caches and cost more than it saved). Whoever finishes a burst leaves its output in the
+ * burst's slot and sends every finished slot in ticket order (one drainer at a time per
+ * queue, trylock, so no one waits). The output of a queue is thus sent in the order it was
+ * received, always on the TX queues of the queue's own worker, so the wire sees that order.
  *
- *   poller:     poll -> slot[t % 64] (t = ticket++) -> inbox of a helper running dry, or here
- *   any worker: run slot (classify, ESP, policy) -> done = t + 1 -> drain in ticket order:
- *               replay window updates of the slot, then route and send
+ *   any worker: trylock rx -> poll -> slot[t % 64] (t = ticket++) -> unlock
+ *               -> run slot (classify, ESP, policy) -> done = t + 1
+ *               -> drain in ticket order: replay window updates of the slot, route, send
  *
  * The replay window moves in ticket order, at the drain (esp_inbound.c leaves the update to
  * it): were it moved as bursts finish, a burst finishing before an earlier one would push
@@ -24,11 +26,12 @@
  * so bursts processed side by side would leave in ticket order with their numbers out of
  * order; and the lan side has many inner flows for RSS to spread.
  *
- * Costs: the mbufs move between cores, TX queues take their spinlock (two workers may send a
- * stream on one queue), a queue holds at most 64 bursts in flight (the poller skips it when
- * full). A worker the OS deschedules while it holds a burst holds up that burst's queue until
- * it runs again: on an oversubscribed machine spreading can cost more than it brings (set
- * ESPLANE_DP_SPREAD=0). Bursts being traced stay on the worker that polled them. */
+ * Costs: the queue's RX state moves between cores with the lock, TX queues take their
+ * spinlock (two workers may send a stream on one queue), a queue holds at most 64 bursts in
+ * flight (then nobody polls it). A worker the OS deschedules while it holds a burst holds up
+ * that burst's queue until it runs again: on an oversubscribed machine spreading can cost
+ * more than it brings (set ESPLANE_DP_SPREAD=0). Only the queue's own worker polls the
+ * exception TAP. */
 #define _GNU_SOURCE	/* cpu_set_t, for rte_lcore_cpuset() */
 #include <errno.h>
 #include <stdlib.h>
@@ -37,7 +40,6 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
-#include <rte_ring.h>
 
 #include "capture.h"
 #include "sa_shared.h"
@@ -48,19 +50,9 @@ static struct {
 	struct spread_stream *stream[DP_MAX_PORTS][DP_MAX_WORKERS];	/* [port][rx queue]; NULL: not spread */
 	struct spread_stream *all[DP_MAX_PORTS * DP_MAX_WORKERS];	/* the same, listed */
 	unsigned nall;
-	struct rte_ring *inbox[DP_MAX_WORKERS];
-	struct {
-		/* one of the worker's polls brought a burst since its last spread_serve(); a worker
-		 * without (nothing to poll, nothing came, its queues full) takes bursts from others'
-		 * inboxes. Per loop, not per queue: the last queue polled is often an idle one, and
-		 * a poller that thought itself idle took its own hand-offs back */
-		bool busy;
-		bool full;	/* one of them brought a full burst */
-		uint16_t next;	/* the helper it offers its next burst to first (round-robin) */
-	} __rte_cache_aligned worker[DP_MAX_WORKERS];
-	/* what the others read, apart so they do not pull the line above at every loop: its
-	 * previous loop brought a full burst, it has enough of its own (written when it changes) */
-	struct { bool saturated; } __rte_cache_aligned shown[DP_MAX_WORKERS];
+	/* one of the worker's own polls brought a full burst since its last spread_serve(): it
+	 * has enough of its own and helps nobody */
+	struct { bool full; } __rte_cache_aligned worker[DP_MAX_WORKERS];
 } spread;
 
 bool spread_on(void)
@@ -99,15 +91,6 @@ int spread_setup(void)
 	spread.on = false;
 	if (!want || dp.nworkers < 2)
 		return 0;
-	for (unsigned k = 0; k < dp.nworkers; k++) {
-		char name[32];
-		snprintf(name, sizeof(name), "espdp_spread%u", k);
-		/* multi-consumer: an idle worker takes bursts from a busy (or descheduled) one */
-		if (!spread.inbox[k])
-			spread.inbox[k] = rte_ring_create(name, SPREAD_SLOTS * DP_MAX_PORTS * DP_MAX_WORKERS, SOCKET_ID_ANY, 0);
-		if (!spread.inbox[k])
-			return -ENOMEM;
-	}
 	spread.nall = 0;
 	for (uint16_t port = 0; port < DP_MAX_PORTS; port++) {
 		struct dp_port *p = &dp.ports[port];
@@ -125,6 +108,7 @@ int spread_setup(void)
 				if (!s)
 					return -ENOMEM;
 				rte_spinlock_init(&s->drain);
+				rte_spinlock_init(&s->rx);
 				for (unsigned i = 0; i < SPREAD_SLOTS; i++)
 					s->slot[i].stream = s;
 				spread.stream[port][q] = s;
@@ -135,8 +119,11 @@ int spread_setup(void)
 	for (unsigned k = 0; k < dp.nworkers; k++)	/* who polls which queue (queues.c) */
 		for (uint16_t i = 0; i < dp.workers[k].nports; i++) {
 			struct spread_stream *s = spread.stream[dp.workers[k].ports[i]][dp.workers[k].rxq[i]];
-			if (s)
+			if (s) {
 				s->tx_worker = (uint16_t)k;
+				s->port = dp.workers[k].ports[i];
+				s->rxq = dp.workers[k].rxq[i];
+			}
 		}
 	spread.on = true;
 	return 0;
@@ -225,88 +212,75 @@ static void run_slot(struct worker *w, struct spread_slot *sl)
 	drain(w, sl->stream);
 }
 
-/* {poller} => a worker other than it whose inbox holds fewer than SPREAD_AHEAD bursts and
- * whose own queues do not keep it busy, or -1. The poller also receives, so a fixed share
- * (every other burst) left it with RX and half the work while the helper idled part of the
- * time: a helper is given a burst only while it is about to run dry, the poller runs the rest
- * itself. Both stay busy and the split follows what each really costs, on any number of
- * workers. */
-static int pick_helper(const struct worker *w)
+/* {worker, stream, its index k among the worker's own queues or -1} => a burst of the queue
+ * polled, processed and (in its turn) sent; false when the queue is busy, full or empty */
+static bool poll_stream(struct worker *w, struct spread_stream *s, int k)
 {
-	unsigned n = dp.nworkers, first = spread.worker[w->id].next;
-	for (unsigned i = 0; i < n; i++) {
-		unsigned k = (first + i) % n;
-		if (k == w->id || spread.shown[k].saturated || rte_ring_count(spread.inbox[k]) >= SPREAD_AHEAD)
-			continue;
-		spread.worker[w->id].next = (uint16_t)((k + 1) % n);
-		return (int)k;
+	if (!rte_spinlock_trylock(&s->rx))
+		return false;	/* another worker is polling it */
+	uint32_t issued = atomic_load_explicit(&s->issued, memory_order_relaxed);
+	if (issued - atomic_load_explicit(&s->sent, memory_order_acquire) >= SPREAD_SLOTS) {
+		rte_spinlock_unlock(&s->rx);
+		return false;	/* full: wait for the bursts in flight */
 	}
-	return -1;
+	struct spread_slot *sl = &s->slot[issued % SPREAD_SLOTS];
+	uint16_t n;
+	if (k >= 0) {	/* its own queue: counted, and the exception TAP polled, as usual */
+		n = worker_rx(w, (uint16_t)k, sl->pkts);
+	} else {
+		n = rte_eth_rx_burst(s->port, s->rxq, sl->pkts, DP_BURST);
+		w->port[s->port].rx += n;
+		for (uint16_t i = 0; i < n; i++)
+			w->port[s->port].rx_bytes += rte_pktmbuf_pkt_len(sl->pkts[i]);
+	}
+	/* a burst short of full: the queue is drained, its own worker keeps up alone */
+	bool backed_up = n == DP_BURST;
+	if (s->backed_up != backed_up)
+		atomic_store_explicit(&s->backed_up, backed_up, memory_order_relaxed);
+	if (n == 0) {
+		rte_spinlock_unlock(&s->rx);
+		return false;
+	}
+	sl->ticket = issued;
+	atomic_store_explicit(&s->issued, issued + 1, memory_order_relaxed);
+	rte_spinlock_unlock(&s->rx);
+	w->got_work = true;
+	sl->port = s->port;
+	sl->n = n;
+	tap_rx(w, s->port, dp.ports[s->port].role, sl->pkts, n);
+	run_slot(w, sl);
+	tap_burst_done(w);
+	return true;
 }
 
 bool spread_poll(struct worker *w, uint16_t k)
 {
-	uint16_t port = w->ports[k];
-	struct spread_stream *s = spread.stream[port][w->rxq[k]];
+	struct spread_stream *s = spread.stream[w->ports[k]][w->rxq[k]];
 	if (!s)
 		return false;
-	uint32_t issued = atomic_load_explicit(&s->issued, memory_order_relaxed);
-	if (issued - atomic_load_explicit(&s->sent, memory_order_acquire) >= SPREAD_SLOTS)
-		return true;	/* full: the worker counts as idle and helps the others catch up */
-	struct spread_slot *sl = &s->slot[issued % SPREAD_SLOTS];
-	uint16_t n = worker_rx(w, k, sl->pkts);
-	if (n == 0)
-		return true;
-	spread.worker[w->id].busy = true;
-	sl->ticket = issued;
-	atomic_store_explicit(&s->issued, issued + 1, memory_order_relaxed);
-	sl->port = port;
-	sl->n = n;
-	tap_rx(w, port, dp.ports[port].role, sl->pkts, n);
-	/* a burst short of full means the queue is drained and this worker keeps up on its own:
-	 * no reason to pay for moving the packets to another core's cache */
-	int to = -1;
-	if (n == DP_BURST) {
+	if (poll_stream(w, s, (int)k) && s->backed_up)
 		spread.worker[w->id].full = true;
-		if (!w->trace_burst)
-			to = pick_helper(w);
-	}
-	if (to < 0 || rte_ring_enqueue(spread.inbox[to], sl) != 0)
-		run_slot(w, sl);
-	tap_burst_done(w);
 	return true;
 }
 
 void spread_serve(struct worker *w)
 {
-	void *got;
-	/* its own inbox first; when that is empty and the worker had nothing of its own to do, the
-	 * others' (a worker that is busy, or that the OS descheduled, would otherwise hold up
-	 * every queue whose bursts it was given). One burst at a time: a burst taken is held
-	 * until run, and one held by a worker the OS deschedules holds up its whole stream. */
-	unsigned tries = spread.worker[w->id].busy ? 1 : dp.nworkers;
-	spread.worker[w->id].busy = false;
-	if (spread.shown[w->id].saturated != spread.worker[w->id].full)
-		spread.shown[w->id].saturated = spread.worker[w->id].full;
+	/* a worker whose own queues brought a full burst in its last loop has enough to do */
+	bool full = spread.worker[w->id].full;
 	spread.worker[w->id].full = false;
-	for (unsigned k = 0; k < tries; k++) {
-		unsigned from = (w->id + k) % dp.nworkers;
-		if (rte_ring_dequeue(spread.inbox[from], &got) == 0) {
-			w->got_work = true;
-			run_slot(w, got);
-			return;
-		}
+	if (full)
+		return;
+	for (unsigned i = 0; i < spread.nall; i++) {
+		struct spread_stream *s = spread.all[i];
+		if (s->tx_worker != w->id && atomic_load_explicit(&s->backed_up, memory_order_relaxed))
+			poll_stream(w, s, -1);
 	}
 }
 
 void spread_flush(void)
 {
-	void *sl;
 	if (!spread.on)
 		return;
-	for (unsigned k = 0; k < dp.nworkers; k++)
-		while (rte_ring_dequeue(spread.inbox[k], &sl) == 0)
-			;	/* their packets are freed with the stream's unsent bursts below */
 	for (unsigned i = 0; i < spread.nall; i++) {
 		struct spread_stream *s = spread.all[i];
 		uint32_t issued = atomic_load(&s->issued);

@@ -1,4 +1,4 @@
-/* Spreading one wan RX queue's bursts over every worker with their order kept (spread.c).
+/* Polling one wan RX queue from every worker with its order kept (spread.c).
  * On when there are several workers, unless ESPLANE_DP_SPREAD=0. */
 #ifndef ESPLANE_DP_SPREAD_H
 #define ESPLANE_DP_SPREAD_H
@@ -6,7 +6,6 @@
 #include "internal.h"
 
 #define SPREAD_SLOTS 64	/* bursts in flight per RX queue; a power of two */
-#define SPREAD_AHEAD 2	/* bursts waiting in a helper's inbox before the poller keeps the next */
 
 /* The inbound replay updates of one burst, made in the burst's turn (esp_inbound.c records
  * the packets that decrypted; the drain moves the window and drops late duplicates). */
@@ -40,22 +39,26 @@ struct spread_slot {
 
 /* Every burst of one RX queue, numbered by the worker that polls it and sent in that order. */
 struct spread_stream {
-	_Atomic uint32_t issued;	/* tickets handed out: only the polling worker writes it */
-	uint16_t tx_worker;		/* whose TX queues carry the stream, so it keeps its order */
+	rte_spinlock_t rx;		/* held to poll the queue and take a ticket */
+	_Atomic uint32_t issued;	/* tickets handed out, under rx */
+	_Atomic bool backed_up;		/* its last poll brought a full burst: others may help */
+	uint16_t port, rxq;
+	uint16_t tx_worker;		/* the queue's own worker, whose TX queues carry the stream */
 	_Atomic uint32_t sent __rte_cache_aligned;	/* tickets whose output went out */
 	rte_spinlock_t drain;
 	struct spread_slot slot[SPREAD_SLOTS];
 };
 
-/* {} => streams for every wan RX queue and inboxes, when workers > 1 and ESPLANE_DP_SPREAD
+/* {} => a stream for every wan RX queue, when workers > 1 and ESPLANE_DP_SPREAD
  * is not 0; 0 or -errno */
 int spread_setup(void);
 bool spread_on(void);
 /* {worker, k} => true when the worker's k-th RX queue is spread and was polled and handled */
 bool spread_poll(struct worker *w, uint16_t k);
-/* {worker} => a burst other workers handed it processed, if there was one */
+/* {worker} => with nothing of its own to do, a burst of each backed-up queue of another
+ * worker polled and processed */
 void spread_serve(struct worker *w);
-/* {} => packets in inboxes and unsent bursts freed (after the workers stopped) */
+/* {} => unsent bursts freed (after the workers stopped) */
 void spread_flush(void);
 /* {} => every burst polled before now sent (so the SAs they name may be freed) */
 void spread_wait(void);

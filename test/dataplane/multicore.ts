@@ -152,7 +152,6 @@ export async function receiveSpread(t: ExecutionContext, dir: string, config: ob
 		t.is(r.stats.sas[0]!.packets, total);
 		const workers = r.stats.workers ?? [];
 		t.is(workers.length, 2);
-		t.is(workers.filter(w => w.rx_packets > 0).length, 1, 'one worker polled the one queue');
 		t.log(`run ${attempt}: decrypted ${workers.map(w => w.esp_packets).join(' + ')}`);
 
 		const out = [0, 1].flatMap(k => readPcap(join(dir, `lan_out_${k}_${attempt}.pcap`)).map(p => flowOf(p.frame)));

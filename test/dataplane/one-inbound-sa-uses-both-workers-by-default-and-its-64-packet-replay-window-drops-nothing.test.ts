@@ -1,5 +1,5 @@
 // ESP of one SA from one peer arrives on one RX queue. With two workers and no setting at all
-// the poller of that queue hands bursts to the other worker (dataplane/src/spread.c); the SA
+// the other worker polls that queue too while it is backed up (dataplane/src/spread.c); the SA
 // has the operator's default replay window of 64, narrower than the bursts two cores have in
 // flight: the window must still move in arrival order, so that no packet a single core would
 // accept is dropped as too old, and every flow must leave complete and in order.

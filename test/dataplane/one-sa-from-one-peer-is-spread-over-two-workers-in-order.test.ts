@@ -1,5 +1,5 @@
 // ESP of one SA from one peer arrives on one RX queue (RSS cannot tell its inner flows apart).
-// With ESPLANE_DP_SPREAD=1 the worker polling that queue hands bursts to the other worker:
+// With ESPLANE_DP_SPREAD=1 the other worker polls that queue too while it is backed up:
 // both decrypt on the one SA, every packet is accepted once, and every flow comes out
 // complete and in order. Setup: test/dataplane/multicore.ts.
 import { join } from 'node:path';
