@@ -5,20 +5,21 @@
  * is one "flow" to the NIC. So with several workers a wan queue that is backed up (its last
  * poll brought a full burst) may be polled by any worker with nothing of its own to do: the
  * queue's RX lock (trylock) makes one poll at a time, and the poll numbers its burst (a
- * ticket). The worker that polled a burst processes it, so the packets stay in the cache of
- * the core that received them (handing bursts to another core moved every packet between
- * caches and cost more than it saved). Whoever finishes a burst leaves its output in the
- * burst's slot and sends every finished slot in ticket order (one drainer at a time per
- * queue, trylock, so no one waits). The output of a queue is thus sent in the order it was
- * received, always on the TX queues of the queue's own worker, so the wire sees that order.
+ * ticket). The worker that polled a burst processes it and sends it, so the packets never
+ * leave the cache of the core that received them (handing bursts to another core moved every
+ * packet between caches and cost more than it saved) and its mbufs go back to its own
+ * mempool cache. Sending is in ticket order: a finished burst waits in its slot until every
+ * earlier one is sent, and is then sent by its worker (right away, or at its next loop). The
+ * output of a queue thus leaves in the order it was received, always on the TX queues of the
+ * queue's own worker, so the wire sees that order.
  *
  *   any worker: trylock rx -> poll -> slot[t % 64] (t = ticket++) -> unlock
  *               -> run slot (classify, ESP, policy) -> done = t + 1
- *               -> drain in ticket order: replay window updates of the slot, route, send
+ *               -> once sent == t: replay window updates of the slot, route, send, sent = t + 1
  *
- * The replay window moves in ticket order, at the drain (esp_inbound.c leaves the update to
- * it): were it moved as bursts finish, a burst finishing before an earlier one would push
- * the earlier one's packets below a window of 32 or 64. So the window sees the packets of a
+ * The replay window moves in ticket order, when a burst is sent (esp_inbound.c leaves the
+ * update to it): were it moved as bursts finish, a burst finishing before an earlier one
+ * would push the earlier one's packets below a window of 32 or 64. So the window sees the packets of a
  * queue in the order they arrived, exactly as with one core, whatever the reordering between
  * cores. An SA arriving on several queues at once is what sa_shared.h makes safe.
  *
@@ -28,9 +29,9 @@
  *
  * Costs: the queue's RX state moves between cores with the lock, TX queues take their
  * spinlock (two workers may send a stream on one queue), a queue holds at most 64 bursts in
- * flight (then nobody polls it). A worker the OS deschedules while it holds a burst holds up
- * that burst's queue until it runs again: on an oversubscribed machine spreading can cost
- * more than it brings (set ESPLANE_DP_SPREAD=0). Only the queue's own worker polls the
+ * flight (then nobody polls it). A worker the OS deschedules while it holds a burst (or the
+ * RX lock) holds up that burst's queue until it runs again: on an oversubscribed machine
+ * spreading can cost more than it brings (set ESPLANE_DP_SPREAD=0). Only the queue's own worker polls the
  * exception TAP. */
 #define _GNU_SOURCE	/* cpu_set_t, for rte_lcore_cpuset() */
 #include <errno.h>
@@ -107,7 +108,6 @@ int spread_setup(void)
 				s = rte_zmalloc("espdp_stream", sizeof(*s), RTE_CACHE_LINE_SIZE);
 				if (!s)
 					return -ENOMEM;
-				rte_spinlock_init(&s->drain);
 				rte_spinlock_init(&s->rx);
 				for (unsigned i = 0; i < SPREAD_SLOTS; i++)
 					s->slot[i].stream = s;
@@ -166,36 +166,30 @@ static void replay_in_turn(struct worker *w, struct spread_slot *sl)
 	d->n = 0;
 }
 
-/* Send every finished burst of the stream in ticket order; whoever holds the drain sends. */
+/* {worker, stream} => the stream's finished bursts sent in ticket order for as long as the
+ * next one is this worker's. Each burst leaves from the core that processed it: its headers
+ * are not pulled into another core's cache, its mbufs go back to this core's mempool cache.
+ * The next burst's worker sends it when it next looks (every loop, spread_serve()); only
+ * that worker can, so no lock is needed to keep one sender at a time. */
 static void drain(struct worker *w, struct spread_stream *s)
 {
+	uint32_t t = atomic_load_explicit(&s->sent, memory_order_acquire);
+	struct spread_slot *sl = &s->slot[t % SPREAD_SLOTS];
+	if (atomic_load_explicit(&sl->done, memory_order_acquire) != t + 1 || sl->defer.by != w->id)
+		return;
 	const struct fib *fib = atomic_load_explicit(&dp.fib, memory_order_acquire);
 	uint16_t own[DP_MAX_PORTS];
 	memcpy(own, w->txq, sizeof(own));
-	for (;;) {
-		if (!rte_spinlock_trylock(&s->drain))
-			return;	/* the holder re-checks after it lets go */
-		uint32_t t = atomic_load_explicit(&s->sent, memory_order_relaxed);
-		memcpy(w->txq, dp.workers[s->tx_worker].txq, sizeof(own));
-		for (;;) {
-			struct spread_slot *sl = &s->slot[t % SPREAD_SLOTS];
-			if (atomic_load_explicit(&sl->done, memory_order_acquire) != t + 1)
-				break;
-			if (sl->defer.n)
-				replay_in_turn(w, sl);
-			route_and_send(w, fib, sl->pkts, sl->n);
-			t++;
-			atomic_store_explicit(&s->sent, t, memory_order_release);
-		}
-		memcpy(w->txq, own, sizeof(own));
-		rte_spinlock_unlock(&s->drain);
-		/* a burst finished between the last look and the unlock: its worker's trylock
-		 * failed, so take it from here. The fence orders the unlock before the look (x86
-		 * would otherwise let the load pass the store, and both sides would miss) */
-		rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if (atomic_load_explicit(&s->slot[t % SPREAD_SLOTS].done, memory_order_acquire) != t + 1)
-			return;
-	}
+	memcpy(w->txq, dp.workers[s->tx_worker].txq, sizeof(own));
+	do {
+		if (sl->defer.n)
+			replay_in_turn(w, sl);
+		route_and_send(w, fib, sl->pkts, sl->n);
+		t++;
+		atomic_store_explicit(&s->sent, t, memory_order_release);
+		sl = &s->slot[t % SPREAD_SLOTS];
+	} while (atomic_load_explicit(&sl->done, memory_order_acquire) == t + 1 && sl->defer.by == w->id);
+	memcpy(w->txq, own, sizeof(own));
 }
 
 static void run_slot(struct worker *w, struct spread_slot *sl)
@@ -265,6 +259,8 @@ bool spread_poll(struct worker *w, uint16_t k)
 
 void spread_serve(struct worker *w)
 {
+	for (unsigned i = 0; i < spread.nall; i++)	/* its finished bursts whose turn came */
+		drain(w, spread.all[i]);
 	/* a worker whose own queues brought a full burst in its last loop has enough to do */
 	bool full = spread.worker[w->id].full;
 	spread.worker[w->id].full = false;

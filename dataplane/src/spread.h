@@ -11,7 +11,7 @@
  * the packets that decrypted; the drain moves the window and drops late duplicates). */
 struct spread_defer {
 	uint16_t n;
-	uint16_t by;	/* the worker that decrypted them: their counts are in its slot */
+	uint16_t by;	/* the worker that ran the burst: it sends it, the counts are in its slot */
 	struct {
 		struct sa *sa;
 		struct rte_mbuf *m;
@@ -45,7 +45,6 @@ struct spread_stream {
 	uint16_t port, rxq;
 	uint16_t tx_worker;		/* the queue's own worker, whose TX queues carry the stream */
 	_Atomic uint32_t sent __rte_cache_aligned;	/* tickets whose output went out */
-	rte_spinlock_t drain;
 	struct spread_slot slot[SPREAD_SLOTS];
 };
 
