@@ -37,7 +37,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
@@ -290,12 +292,20 @@ void spread_wait(void)
 {
 	if (!spread.on || !dp.running)
 		return;
-	/* a worker descheduled with a burst in hand takes a while, but runs again: no time limit,
-	 * the SA must not be freed under it */
+	/* a worker descheduled with a burst in hand takes a while, but runs again: no time limit
+	 * (the SA must not be freed under it); past a short spin the wait sleeps, as the RCU
+	 * wait does (eal.c), so a worker sharing this thread's CPU can run */
+	uint64_t spin_until = rte_get_timer_cycles() + rte_get_timer_hz() / 20000;	/* 50 us */
 	for (unsigned i = 0; i < spread.nall; i++) {
 		struct spread_stream *s = spread.all[i];
 		uint32_t upto = atomic_load(&s->issued);
-		while ((int32_t)(atomic_load(&s->sent) - upto) < 0 && !atomic_load(&dp.stop))
-			rte_pause();
+		while ((int32_t)(atomic_load(&s->sent) - upto) < 0 && !atomic_load(&dp.stop)) {
+			if (rte_get_timer_cycles() < spin_until) {
+				rte_pause();
+				continue;
+			}
+			struct timespec step = { .tv_sec = 0, .tv_nsec = 50 * 1000 };
+			nanosleep(&step, NULL);
+		}
 	}
 }
