@@ -55,7 +55,13 @@ static struct {
 	unsigned nall;
 	/* one of the worker's own polls brought a full burst since its last spread_serve(): it
 	 * has enough of its own and helps nobody */
-	struct { bool full; } __rte_cache_aligned worker[DP_MAX_WORKERS];
+	struct {
+		bool full;
+		/* by stream: 1 + the last ticket it finished that was not yet sent then, or 0 (64
+		 * bits: never 0 when the ticket wraps). Its loop looks at these streams only (looking
+		 * at every stream each loop read lines the other workers keep writing) */
+		uint64_t owed[DP_MAX_PORTS * DP_MAX_WORKERS];
+	} __rte_cache_aligned worker[DP_MAX_WORKERS];
 } spread;
 
 bool spread_on(void)
@@ -95,6 +101,8 @@ int spread_setup(void)
 	if (!want || dp.nworkers < 2)
 		return 0;
 	spread.nall = 0;
+	for (unsigned k = 0; k < DP_MAX_WORKERS; k++)	/* stream indexes change below */
+		memset(spread.worker[k].owed, 0, sizeof(spread.worker[k].owed));
 	for (uint16_t port = 0; port < DP_MAX_PORTS; port++) {
 		struct dp_port *p = &dp.ports[port];
 		if (p->used)
@@ -115,6 +123,7 @@ int spread_setup(void)
 					s->slot[i].stream = s;
 				spread.stream[port][q] = s;
 			}
+			s->index = (uint16_t)spread.nall;
 			spread.all[spread.nall++] = s;
 		}
 	}
@@ -205,7 +214,10 @@ static void run_slot(struct worker *w, struct spread_slot *sl)
 	memcpy(sl->pkts, out, nout * sizeof(out[0]));
 	sl->n = nout;
 	atomic_store_explicit(&sl->done, sl->ticket + 1, memory_order_release);
-	drain(w, sl->stream);
+	struct spread_stream *s = sl->stream;
+	drain(w, s);
+	if ((int32_t)(atomic_load_explicit(&s->sent, memory_order_relaxed) - (sl->ticket + 1)) < 0)
+		spread.worker[w->id].owed[s->index] = (uint64_t)sl->ticket + 1;
 }
 
 /* {worker, stream, its index k among the worker's own queues or -1} => a burst of the queue
@@ -261,8 +273,15 @@ bool spread_poll(struct worker *w, uint16_t k)
 
 void spread_serve(struct worker *w)
 {
-	for (unsigned i = 0; i < spread.nall; i++)	/* its finished bursts whose turn came */
-		drain(w, spread.all[i]);
+	for (unsigned i = 0; i < spread.nall; i++) {	/* its finished bursts whose turn came */
+		uint64_t owed = spread.worker[w->id].owed[i];
+		if (!owed)
+			continue;
+		struct spread_stream *s = spread.all[i];
+		drain(w, s);
+		if ((int32_t)(atomic_load_explicit(&s->sent, memory_order_relaxed) - (uint32_t)owed) >= 0)
+			spread.worker[w->id].owed[i] = 0;
+	}
 	/* a worker whose own queues brought a full burst in its last loop has enough to do */
 	bool full = spread.worker[w->id].full;
 	spread.worker[w->id].full = false;

@@ -43,6 +43,7 @@ struct spread_stream {
 	_Atomic uint32_t issued;	/* tickets handed out, under rx */
 	_Atomic bool backed_up;		/* its last poll brought a full burst: others may help */
 	uint16_t port, rxq;
+	uint16_t index;			/* in the list of every stream (spread.c) */
 	uint16_t tx_worker;		/* the queue's own worker, whose TX queues carry the stream */
 	_Atomic uint32_t sent __rte_cache_aligned;	/* tickets whose output went out */
 	struct spread_slot slot[SPREAD_SLOTS];
