@@ -40,20 +40,36 @@ static inline __attribute__((always_inline)) uint16_t esp_inbound_tunnel(struct 
 			status[i] = ESP_DP_DROP_truncated + 1;
 	}
 	/* workers sharing the SA see one window: checked under its lock, held only for this
-	 * tight loop, once per burst run (the cheap check before crypto; the update is after) */
-	rte_spinlock_lock(&rt->replay_lock);
+	 * tight loop, once per burst run (the cheap check before crypto; the update is after).
+	 * A packet above the window's top, as nearly all are, needs no lock: the top only grows,
+	 * so a number above a stale top is at worst judged again by the update; neither does a
+	 * window of 0 (only 0 is refused). ESN infers the high half from the window: locked. */
+	const struct replay *win = rt->replay;
+	uint64_t top = __atomic_load_n(&win->top, __ATOMIC_RELAXED);
+	bool locked = false;
 	for (uint16_t i = 0; i < n; i++) {
 		if (status[i])
 			continue;
 		uint32_t seq_lo_be;
 		memcpy(&seq_lo_be, rte_pktmbuf_mtod_offset(pkts[i], uint8_t *, pkts[i]->l3_len + 4), 4);
 		uint32_t seq_lo = rte_be_to_cpu_32(seq_lo_be);
-		seq_of[i] = sa->esn ? replay_infer_esn(rt->replay, seq_lo) : seq_lo;
-		int verdict = replay_check(rt->replay, seq_of[i]);
+		if (!sa->esn && (seq_lo > top || win->window == 0)) {
+			seq_of[i] = seq_lo;
+			if (seq_lo == 0)
+				status[i] = ESP_DP_DROP_replay + 1;
+			continue;
+		}
+		if (!locked) {
+			rte_spinlock_lock(&rt->replay_lock);
+			locked = true;
+		}
+		seq_of[i] = sa->esn ? replay_infer_esn(win, seq_lo) : seq_lo;
+		int verdict = replay_check(win, seq_of[i]);
 		if (verdict)
 			status[i] = (uint8_t)(verdict + 1);
 	}
-	rte_spinlock_unlock(&rt->replay_lock);
+	if (locked)
+		rte_spinlock_unlock(&rt->replay_lock);
 
 	for (uint16_t i = 0; i < n; i++) {
 		if (status[i])

@@ -63,7 +63,7 @@ int replay_update(struct replay *r, uint64_t seq)
 			n = r->word_mask + 1ull;
 		for (uint64_t i = 1; i <= n; i++)
 			r->bits[(top_word + i) & r->word_mask] = 0;
-		r->top = seq;
+		__atomic_store_n(&r->top, seq, __ATOMIC_RELAXED);	/* read unlocked (esp_inbound.c) */
 	}
 	r->bits[(seq >> 6) & r->word_mask] |= 1ull << (seq & 63);
 	return 0;
