@@ -234,6 +234,7 @@ int esp_dp_start(void)
 		pthread_mutex_unlock(&dp.lock);
 		return dp_fail(ENOMEM, "ESPLANE_DP_SPREAD: cannot allocate streams");
 	}
+	idle_setup();
 	atomic_store(&dp.stop, false);
 	for (unsigned k = 0; k < dp.nworkers; k++)
 		rte_eal_remote_launch(worker_main, &dp.workers[k], dp.workers[k].lcore);

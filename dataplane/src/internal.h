@@ -250,6 +250,11 @@ struct worker {
 	/* spread.c: set while this worker runs a burst of a spread stream; the inbound replay
 	 * update is then left to the burst's turn in the stream (esp_inbound.c) */
 	struct spread_defer *defer;
+	/* idle.c: this worker shares its CPU with another EAL thread, so sleeps when idle; the
+	 * TSC at its last loop with work; the next sleep, doubling while idle */
+	bool naps;
+	uint32_t nap_us;
+	uint64_t idle_since;
 } __rte_cache_aligned;
 
 struct dp_port {
@@ -445,6 +450,9 @@ void mss_clamp_burst(uint16_t mss, struct rte_mbuf **pkts, uint16_t n);
 int route_port(const struct fib *f, uint8_t family, const uint8_t *dst);
 
 int worker_main(void *arg);
+/* idle.c: at start, which workers sleep when idle; at the end of such a worker's loop */
+void idle_setup(void);
+void idle_nap(struct worker *w);
 void dp_process_burst(uint8_t role, struct rte_mbuf **pkts, uint16_t n);
 
 /* stats.c */

@@ -144,6 +144,8 @@ int worker_main(void *arg)
 		w->loops++;
 		loop_account(w, &last);
 		rte_rcu_qsbr_quiescent(dp.rcu, w->rcu_id);
+		if (w->naps)
+			idle_nap(w);
 	}
 	route_drop_held(w);
 	rte_rcu_qsbr_thread_offline(dp.rcu, w->rcu_id);
