@@ -28,6 +28,7 @@ export class Observer {
 	#timer: NodeJS.Timeout | undefined;
 	#snapshot: AgentSnapshot = emptySnapshot();
 	#failing = false;
+	#stopped = false;
 
 	constructor(opts: ObserverOptions) {
 		this.#o = opts;
@@ -38,11 +39,14 @@ export class Observer {
 	}
 
 	start(): void {
-		const tick = () => void this.poll().finally(() => { this.#timer = setTimeout(tick, this.#o.intervalMs ?? 1000); });
+		// A poll in flight at stop() must not arm the next one: a live timer kept a stopped
+		// agent's process running for good (seen with fifty tunnels, where a poll takes long).
+		const tick = () => void this.poll().finally(() => { if (!this.#stopped) this.#timer = setTimeout(tick, this.#o.intervalMs ?? 1000); });
 		tick();
 	}
 
 	stop(): void {
+		this.#stopped = true;
 		clearTimeout(this.#timer);
 	}
 
