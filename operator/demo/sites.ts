@@ -27,6 +27,8 @@ export interface SitesOptions {
 	configDir?: string;
 	/** gw-b's swanctl.conf; default operator/demo/peer/swanctl.conf */
 	peerConf?: string;
+	/** strongswan.conf text for gw-b's charon, after the shipped file (e.g. limits for many tunnels) */
+	peerCharonConf?: string;
 	/** scratch (tmpfs in UML) */
 	work: string;
 	/**
@@ -87,7 +89,7 @@ export class TwoSites {
 			stdio: 'ignore', env: { ...process.env, NAT: this.o.nat ? '1' : '0', GWA_DATAPLANE: this.o.dpPorts === 'null' ? 'kernel' : this.o.dataplane },
 		});
 		this.#stops.push(() => { execFileSync('sh', [join(repo, 'operator/demo/two-sites.sh'), 'down', this.o.prefix], { stdio: 'ignore' }); });
-		this.gwb = await startCharon({ ns: this.ns('gb'), dir: join(this.o.work, 'gw-b') });
+		this.gwb = await startCharon({ ns: this.ns('gb'), dir: join(this.o.work, 'gw-b'), ...(this.o.peerCharonConf ? { extraConf: this.o.peerCharonConf } : {}) });
 		this.#stops.push(() => this.gwb?.stop());
 		execFileSync('swanctl', ['--load-all', '--noprompt', '--file', this.o.peerConf ?? join(repo, 'operator/demo/peer/swanctl.conf'), '--uri', `unix://${this.gwb.vici}`], { stdio: 'ignore' });
 		this.gwa = await startCharon({ ns: this.ns('ga'), dir: join(this.o.work, 'gw-a') });
@@ -164,13 +166,25 @@ export class TwoSites {
 		if (alive()) try { process.kill(pid, 'SIGKILL'); } catch { /* gone meanwhile */ }
 	}
 
-	/** Stops the agent with a signal and waits for it to go. */
-	async stopAgent(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+	/**
+	 * Stops the agent with a signal and waits for it to go; after `killAfterMs` (if given) it
+	 * is SIGKILLed, and that is said on stdout: an agent that hangs on SIGTERM is a bug to see,
+	 * not a scenario that never ends.
+	 */
+	async stopAgent(signal: NodeJS.Signals = 'SIGTERM', killAfterMs?: number): Promise<void> {
 		const a = this.agent;
 		if (!a || a.exitCode !== null || a.signalCode !== null) return;
 		const gone = new Promise<void>(r => a.once('exit', () => r()));
 		a.kill(signal);
-		await gone;
+		if (killAfterMs === undefined) return gone;
+		let timer: NodeJS.Timeout | undefined;
+		const late = new Promise<'late'>(r => { timer = setTimeout(() => r('late'), killAfterMs); });
+		if (await Promise.race([gone, late]) === 'late') {
+			process.stdout.write(`sites: the agent did not exit within ${killAfterMs / 1000} s of ${signal}; SIGKILL\n`);
+			a.kill('SIGKILL');
+			await gone;
+		}
+		clearTimeout(timer);
 	}
 
 	async tunnels(): Promise<TunnelRow[]> {
@@ -211,7 +225,7 @@ export class TwoSites {
 	}
 
 	async down(): Promise<void> {
-		await this.stopAgent('SIGTERM').catch(() => {});
+		await this.stopAgent('SIGTERM', 30_000).catch(() => {});
 		await this.stopDataplaneHost().catch(() => {});
 		for (const stop of this.#stops.reverse()) {
 			try { await stop(); } catch { /* best effort; the namespaces go last */ }
