@@ -60,6 +60,14 @@ await scenario('fifty', { configDir, peerConf: join(work, 'peer.conf'), peerChar
 	// them: give each side an ordinary route; the tunnels' policies still force ESP.
 	ip('ga', ['route add 10.1.1.0/24 via 10.1.0.2', 'route add 10.2.1.0/24 via 192.0.2.2']);
 	ip('gb', ['route add 10.2.1.0/24 via 10.2.0.2', 'route add 10.1.1.0/24 via 192.0.2.1']);
+	// Time from the agent answering, in both modes (kernel: up() returns as the agent starts,
+	// and its start-up in the guest takes ~10 s; dpdk: up() waits for its exception path).
+	for (const until = Date.now() + 60_000; ;) {
+		if (await sites.tunnels().then(() => true, () => false)) break;
+		if (Date.now() > until) throw new Error(`the agent did not answer within 60 s\n${sites.logs()}`);
+		await sleep(200);
+	}
+	say('agent answering');
 	const t0 = Date.now();
 	const up = await sites.waitEstablished(N, 120_000).finally(async () => {
 		clearInterval(ticker);
