@@ -16,7 +16,8 @@ import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import type { Logger } from '../log/index.js';
-import { localNativeApi, type BufferSize } from './abi.js';
+import koffi from 'koffi';
+import { localNativeApi, PortStats, type BufferSize } from './abi.js';
 import { boundedPciProbe } from './binding.js';
 import { declOf, decodePayload, encodeFrame, FrameReader, paramKinds, type Arg, type ReplyHeader, type RequestHeader } from './rpc.js';
 
@@ -77,9 +78,11 @@ export async function startDataplaneHost(o: HostOptions): Promise<DataplaneHost>
 
 	const ports = (): number[] => {
 		if (!state.initialised) return [];
-		const buf = Buffer.alloc(56 * 32);
+		// the layout is abi.ts's, checked against the C header there
+		const size = koffi.sizeof(PortStats);
+		const buf = Buffer.alloc(size * 32);
 		const n = api.portStats(buf, 32);
-		return Array.from({ length: Math.max(n, 0) }, (_, i) => buf.readUInt16LE(i * 56));
+		return Array.from({ length: Math.max(n, 0) }, (_, i) => Number((koffi.decode(buf, i * size, PortStats) as { port_id: number }).port_id));
 	};
 	const hello = (): HostState => ({ pid: process.pid, abi: api.abiVersion(), ...state, spawned: o.spawned, ports: ports() });
 
