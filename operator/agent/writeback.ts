@@ -6,6 +6,13 @@
 // written. The kernel checks byte/packet limits only on its own packet path, so the
 // write-back also raises the EXPIRE (soft: charon rekeys; hard: the kernel deletes the SA)
 // when the dataplane's counters cross a limit.
+//
+// Limits are looked at ten times as often as counters are written (limitCheckMs, 100 ms):
+// strongSwan's hard limit is only 10 % above rekey_bytes, so at a steady rate the rekey has a
+// tenth of the time the soft limit took to reach. The kernel's own ESP raises the soft EXPIRE
+// on the packet that crosses it; a once-a-second look spent up to all of that margin before
+// charon even heard, and the old SA hit its hard limit mid-rekey (lifetime_expired drops).
+// Between full rounds only SAs that crossed a limit not yet raised are written.
 import type { Logger } from '../log/index.js';
 import type { DataplaneControl, SaCounters } from '../dataplane/control.js';
 import type { XfrmMessage } from '../xfrm/codec/message.js';
@@ -23,10 +30,14 @@ export interface WritebackOptions {
 	log: Logger;
 	/** default 1000 ms */
 	intervalMs?: number;
+	/** how often crossed byte/packet limits are looked for; default 100 ms, at most intervalMs */
+	limitCheckMs?: number;
 }
 
 export interface WritebackStats {
 	rounds: number;
+	/** limit-only looks between full rounds */
+	limitChecks: number;
 	written: number;
 	failed: number;
 	softExpires: number;
@@ -48,7 +59,7 @@ function raisedBefore(info: XfrmSa['info']): 'soft' | 'hard' | undefined {
 }
 
 export class XfrmWriteback {
-	readonly stats: WritebackStats = { rounds: 0, written: 0, failed: 0, softExpires: 0, hardExpires: 0 };
+	readonly stats: WritebackStats = { rounds: 0, limitChecks: 0, written: 0, failed: 0, softExpires: 0, hardExpires: 0 };
 	private readonly o: WritebackOptions;
 	/** dpKey => counters last written, to skip idle SAs */
 	private readonly last = new Map<string, string>();
@@ -62,7 +73,15 @@ export class XfrmWriteback {
 	}
 
 	start(): void {
-		this.timer = setInterval(() => { this.running ??= this.round().finally(() => { this.running = undefined; }); }, this.o.intervalMs ?? 1000);
+		const full = this.o.intervalMs ?? 1000;
+		const tick = Math.min(this.o.limitCheckMs ?? 100, full);
+		const every = Math.max(1, Math.round(full / tick));
+		let n = 0;
+		this.timer = setInterval(() => {
+			if (this.running) return;
+			const onlyLimits = ++n % every !== 0;
+			this.running = this.round({ onlyLimits }).finally(() => { this.running = undefined; });
+		}, tick);
 	}
 
 	async stop(): Promise<void> {
@@ -70,9 +89,13 @@ export class XfrmWriteback {
 		await this.running;
 	}
 
-	/** One write-back of every SA whose counters moved; resolves when the kernel answered. */
-	async round(): Promise<void> {
-		this.stats.rounds++;
+	/**
+	 * One write-back of every SA whose counters moved, or with onlyLimits of those that crossed
+	 * a limit not yet raised; resolves when the kernel answered.
+	 */
+	async round(o: { onlyLimits?: boolean } = {}): Promise<void> {
+		if (o.onlyLimits) this.stats.limitChecks++;
+		else this.stats.rounds++;
 		const msgs: XfrmMessage[] = [];
 		const keys: string[] = [];
 		let counters: SaCounters[];
@@ -90,32 +113,33 @@ export class XfrmWriteback {
 			const ds = this.o.mirror.lookup(k);
 			if (!ds) continue;
 			liveSas.add(ds.entry.key);
-			const sig = `${c.packets}|${c.bytes}|${c.seq}|${c.lastUsed}|${c.replayBitmap?.join(',') ?? ''}`;
-			const before = this.last.get(k);
-			this.last.set(k, sig);
-			// Unchanged, or never used (the mirror already wrote a fresh SA's starting state).
-			if (before === sig || (before === undefined && c.packets === 0n)) continue;
-			const v = { dir: c.dir, bytes: c.bytes, packets: c.packets, useTime: BigInt(c.lastUsed), seq: c.seq, ...(c.replayBitmap ? { bitmap: c.replayBitmap } : {}) };
-			msgs.push(buildNewAe(ds.entry.sa, v));
-			keys.push(k);
 			const lft = ds.entry.sa.info.lft;
 			const over = (limit: bigint) => limit !== XFRM_INF && (c.bytes >= limit);
 			const overP = (limit: bigint) => limit !== XFRM_INF && (c.packets >= limit);
 			const was = this.expired.get(ds.entry.key) ?? raisedBefore(ds.entry.sa.info);
-			if (was !== 'hard' && (over(lft.hardByteLimit) || overP(lft.hardPacketLimit))) {
-				msgs.push(buildExpire(ds.entry.sa, true));
-				keys.push(k);
-				this.expired.set(ds.entry.key, 'hard');
-				this.stats.hardExpires++;
-			} else if (!was && (over(lft.softByteLimit) || overP(lft.softPacketLimit))) {
-				msgs.push(buildExpire(ds.entry.sa, false));
-				keys.push(k);
-				this.expired.set(ds.entry.key, 'soft');
-				this.stats.softExpires++;
-			}
+			const raise = was !== 'hard' && (over(lft.hardByteLimit) || overP(lft.hardPacketLimit)) ? 'hard'
+				: !was && (over(lft.softByteLimit) || overP(lft.softPacketLimit)) ? 'soft' : undefined;
+			if (o.onlyLimits && !raise) continue;
+			const sig = `${c.packets}|${c.bytes}|${c.seq}|${c.lastUsed}|${c.replayBitmap?.join(',') ?? ''}`;
+			const before = this.last.get(k);
+			this.last.set(k, sig);
+			// Unchanged, or never used (the mirror already wrote a fresh SA's starting state).
+			if (!raise && (before === sig || (before === undefined && c.packets === 0n))) continue;
+			// The counters go in first: charon reads them when the EXPIRE arrives.
+			const v = { dir: c.dir, bytes: c.bytes, packets: c.packets, useTime: BigInt(c.lastUsed), seq: c.seq, ...(c.replayBitmap ? { bitmap: c.replayBitmap } : {}) };
+			msgs.push(buildNewAe(ds.entry.sa, v));
+			keys.push(k);
+			if (!raise) continue;
+			msgs.push(buildExpire(ds.entry.sa, raise === 'hard'));
+			keys.push(k);
+			this.expired.set(ds.entry.key, raise);
+			if (raise === 'hard') this.stats.hardExpires++;
+			else this.stats.softExpires++;
 		}
-		for (const k of this.last.keys()) if (!live.has(k)) this.last.delete(k);
-		for (const k of this.expired.keys()) if (!liveSas.has(k)) this.expired.delete(k);
+		if (!o.onlyLimits) {
+			for (const k of this.last.keys()) if (!live.has(k)) this.last.delete(k);
+			for (const k of this.expired.keys()) if (!liveSas.has(k)) this.expired.delete(k);
+		}
 		if (!msgs.length) return;
 		const errs = await this.o.kernel.batch(msgs);
 		errs.forEach((errno, i) => {
