@@ -13,7 +13,7 @@ import { ABI_VERSION, useNativeApi } from '../dataplane/abi.js';
 import { KoffiDataplane } from '../dataplane/binding.js';
 import type { HostClient } from '../dataplane/remote.js';
 import { connectOrSpawnHost, processGone, type HostMode } from './dataplane-host-attach.js';
-import type { DpConfig, DpPolicy } from '../dataplane/types.js';
+import type { DpPolicy } from '../dataplane/types.js';
 import type { CaptureSource } from './capture-methods.js';
 import type { SaRow, StatsView } from './control-api.js';
 import { normSpi } from './node-programmer.js';
@@ -21,31 +21,10 @@ import { dpKey } from './xfrm-desired.js';
 import { startXfrmAgent, type XfrmAgent } from './xfrm-agent.js';
 import { type ExceptionPath, startExceptionPath } from './exception-path.js';
 import { lcoreBusyTracker } from './lcore-busy.js';
+import { DpdkConfigError, isDpdkConfigError, parsePortsConfig, type PortsConfig } from './ports-config.js';
 import type { LcoreSample } from '../metrics/index.js';
 
-export class DpdkConfigError extends Error {
-	override readonly name = 'DpdkConfigError';
-}
-
-export const isDpdkConfigError = (e: unknown): e is DpdkConfigError => e instanceof DpdkConfigError;
-
-/** {file text} => ports, routes, neighbours; anything else (sas, policies, unknown keys) refused by name. */
-export function parsePortsConfig(text: string): Required<Pick<DpConfig, 'ports' | 'routes' | 'neighbors'>> {
-	let doc: unknown;
-	try {
-		doc = JSON.parse(text);
-	} catch (e) {
-		throw new DpdkConfigError(`not JSON: ${(e as Error).message}`);
-	}
-	if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new DpdkConfigError('the ports config must be an object');
-	for (const key of Object.keys(doc)) {
-		if (key === 'sas' || key === 'policies') throw new DpdkConfigError(`${key}: under the agent SAs and policies come from the kernel (charon), not from the file`);
-		if (!['ports', 'routes', 'neighbors'].includes(key)) throw new DpdkConfigError(`${key}: unknown field`);
-	}
-	const c = doc as DpConfig;
-	if (!Array.isArray(c.ports) || c.ports.length === 0) throw new DpdkConfigError('ports: at least one port is required');
-	return { ports: c.ports, routes: c.routes ?? [], neighbors: c.neighbors ?? [] };
-}
+export { DpdkConfigError, isDpdkConfigError, parsePortsConfig } from './ports-config.js';
 
 export interface DpdkMode {
 	dataplane: KoffiDataplane;
@@ -182,7 +161,6 @@ export async function startDpdkMode(o: DpdkModeOptions): Promise<DpdkMode> {
 	};
 }
 
-type PortsConfig = ReturnType<typeof parsePortsConfig>;
 type OpenHost = NonNullable<DpdkMode['host']>;
 
 /** {socket, mode} => connected (or spawned and connected); the binding now calls through it */
