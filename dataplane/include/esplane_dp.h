@@ -20,7 +20,7 @@
 extern "C" {
 #endif
 
-#define ESPLANE_DP_ABI_VERSION 5
+#define ESPLANE_DP_ABI_VERSION 6
 
 enum esp_dp_drop {
 #define ESP_DP_DROP_ENUM(name, desc) ESP_DP_DROP_##name,
@@ -204,6 +204,12 @@ int esp_dp_port_add(const struct esp_dp_port *port);
  * port. The kernel side is left down and unaddressed (the caller configures it). Before
  * esp_dp_start; once per port. */
 int esp_dp_port_exception(uint16_t port_id, const char *ifname);
+
+/* {port_id of an added port, addr[naddr] (at most 4)} => the port's own addresses replaced,
+ * also while running (a node's wan address changed): the wan's cleartext to them, and the
+ * lan's, goes to the exception TAP; ICMP errors leave from them. Prefix lengths are kept but
+ * not used. */
+int esp_dp_port_set_addresses(uint16_t port_id, const struct esp_dp_addr *addr, uint32_t naddr);
 
 /* {out[cap]} => number of next hops written: those packets were dropped for (no_neighbor)
  * since the last call, each once (a small bounded set; overflow is forgotten, the next packet

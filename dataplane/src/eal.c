@@ -195,8 +195,8 @@ int esp_dp_port_add(const struct esp_dp_port *p)
 			rc = dp_fail(EINVAL, "ports.port: ethdev %u is port %u's exception TAP", p->port_id, k);
 			goto out;
 		}
-	if (p->naddr > RTE_DIM(dpp->addr)) {
-		rc = dp_fail(EINVAL, "ports.addresses: at most %zu", RTE_DIM(dpp->addr));
+	if (p->naddr > RTE_DIM(dpp->addrs[0].a)) {
+		rc = dp_fail(EINVAL, "ports.addresses: at most %zu", RTE_DIM(dpp->addrs[0].a));
 		goto out;
 	}
 	if ((rc = queues_port_setup(p->port_id)) < 0 || (rc = rte_eth_dev_start(p->port_id)) < 0) {
@@ -208,11 +208,41 @@ int esp_dp_port_add(const struct esp_dp_port *p)
 	dpp->used = true;
 	dpp->role = p->role;
 	dpp->port_id = p->port_id;
-	dpp->naddr = p->naddr;
-	memcpy(dpp->addr, p->addr, sizeof(dpp->addr));
+	atomic_store(&dpp->addrs_cur, 0);
+	dpp->addrs[0].n = p->naddr;
+	memcpy(dpp->addrs[0].a, p->addr, sizeof(dpp->addrs[0].a));
 	snprintf(dpp->name, sizeof(dpp->name), "%.*s", (int)sizeof(p->name), p->name);
 	mtu_port_added(p);
 out:
+	pthread_mutex_unlock(&dp.lock);
+	return rc;
+}
+
+int esp_dp_port_set_addresses(uint16_t port_id, const struct esp_dp_addr *addr, uint32_t naddr)
+{
+	dp_clear_error();
+	if (naddr > RTE_DIM(dp.ports[0].addrs[0].a))
+		return dp_fail(EINVAL, "ports.addresses: at most %zu", RTE_DIM(dp.ports[0].addrs[0].a));
+	if (naddr > 0 && !addr)
+		return dp_fail(EINVAL, "ports.addresses: no addresses given");
+	for (uint32_t k = 0; k < naddr; k++)
+		if (addr[k].family != 4 && addr[k].family != 6)
+			return dp_fail(EINVAL, "ports.addresses[%u]: family must be 4 or 6", k);
+	pthread_mutex_lock(&dp.lock);
+	int rc = 0;
+	struct dp_port *p = port_id < DP_MAX_PORTS ? &dp.ports[port_id] : NULL;
+	if (!p || !p->used) {
+		rc = dp_fail(ENODEV, "ports.port: %u not added", port_id);
+	} else {
+		uint8_t next = (uint8_t)(atomic_load(&p->addrs_cur) ^ 1);
+		struct dp_addrs *set = &p->addrs[next];
+		memset(set, 0, sizeof(*set));
+		set->n = (uint8_t)naddr;
+		if (naddr)
+			memcpy(set->a, addr, naddr * sizeof(*addr));
+		atomic_store_explicit(&p->addrs_cur, next, memory_order_release);
+		dp_rcu_wait();	/* no burst still reads the set just left: the next change may fill it */
+	}
 	pthread_mutex_unlock(&dp.lock);
 	return rc;
 }

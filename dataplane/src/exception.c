@@ -103,8 +103,9 @@ void exc_close(struct dp_port *p)
 
 static bool own_address(const struct dp_port *p, uint8_t family, const uint8_t *ip)
 {
-	for (unsigned k = 0; k < p->naddr; k++)
-		if (p->addr[k].family == family && dp_addr_eq(p->addr[k].addr, ip, family))
+	const struct dp_addrs *own = dp_port_addrs(p);
+	for (unsigned k = 0; k < own->n; k++)
+		if (own->a[k].family == family && dp_addr_eq(own->a[k].addr, ip, family))
 			return true;
 	return false;
 }
@@ -143,7 +144,7 @@ bool exc_lan_for_kernel(const struct dp_port *p, const struct rte_mbuf *m)
 bool exc_wan_ip_for_kernel(const struct dp_port *p, const struct rte_mbuf *m, uint8_t family)
 {
 	/* a port without configured addresses cannot tell: the kernel decides, as before */
-	if (!p->has_exc || p->naddr == 0)
+	if (!p->has_exc || dp_port_addrs(p)->n == 0)
 		return true;
 	return l3_for_kernel(p, family == 4 ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6,
 			     rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m));

@@ -257,15 +257,25 @@ struct worker {
 	uint64_t idle_since;
 } __rte_cache_aligned;
 
+/* A port's own addresses: lan packets to them and the wan's cleartext to them go to the TAP,
+ * ICMP errors leave from them. */
+struct dp_addrs {
+	uint8_t n;
+	struct esp_dp_addr a[4];
+};
+
 struct dp_port {
 	bool used;
 	bool has_exc;		/* an exception TAP is attached */
 	uint8_t role;
-	uint8_t naddr;
+	/* addrs[addrs_cur] is the current set. A change (esp_dp_port_set_addresses) fills the
+	 * other one, switches, and waits out the workers' bursts, so the set it left is unread
+	 * before the next change overwrites it. Read through dp_port_addrs(). */
+	_Atomic uint8_t addrs_cur;
 	uint16_t port_id;
 	uint16_t exc_port;	/* ethdev id of the exception TAP when has_exc */
 	struct rte_ether_addr mac;
-	struct esp_dp_addr addr[4];	/* own addresses: lan packets to them go to the TAP */
+	struct dp_addrs addrs[2];
 	char name[32];
 	uint16_t nrxq, ntxq;	/* queues.c: min(workers, what the PMD has) */
 	bool tx_shared;		/* fewer TX queues than workers: sends take txlock[queue] */
@@ -288,6 +298,12 @@ struct dp {
 	atomic_bool stop;
 	uint32_t gen;		/* unique names for DPDK objects */
 };
+
+/* {port} => its current own addresses; valid until the end of the caller's burst */
+static inline const struct dp_addrs *dp_port_addrs(const struct dp_port *p)
+{
+	return &p->addrs[atomic_load_explicit(&p->addrs_cur, memory_order_acquire) & 1];
+}
 extern struct dp dp;
 
 /* Wait until no worker can still hold a pointer read before now. */

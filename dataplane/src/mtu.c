@@ -43,10 +43,10 @@ const uint8_t *mtu_port_addr(uint16_t port, uint8_t family)
 {
 	if (port >= DP_MAX_PORTS)
 		return NULL;
-	const struct dp_port *p = &dp.ports[port];
-	for (unsigned k = 0; k < p->naddr && k < RTE_DIM(p->addr); k++)
-		if (p->addr[k].family == family)
-			return p->addr[k].addr;
+	const struct dp_addrs *own = dp_port_addrs(&dp.ports[port]);
+	for (unsigned k = 0; k < own->n && k < RTE_DIM(own->a); k++)
+		if (own->a[k].family == family)
+			return own->a[k].addr;
 	return NULL;
 }
 

@@ -7,7 +7,7 @@ import { DataplaneError } from './error.js';
 import { openLibrary } from './library.js';
 
 /** ESPLANE_DP_ABI_VERSION of the header these declarations follow */
-export const ABI_VERSION = 5;
+export const ABI_VERSION = 6;
 export const ALG_NAME_LEN = 48;
 export const KEY_MAX = 64;
 export const PROTO_ANY = 0xffff;
@@ -126,6 +126,7 @@ export interface Native {
 	init: (argc: number, argv: string[], log: string | null) => number;
 	portAdd: (port: Buffer) => number;
 	portException: (portId: number, ifname: string) => number;
+	portSetAddresses: (portId: number, addr: Buffer | null, n: number) => number;
 	unresolved: (out: Buffer, cap: number) => number;
 	portSetMtu: (port: number, mtu: number) => number;
 	saPut: (sa: Buffer) => number;
@@ -166,6 +167,7 @@ export const NATIVE_DECLS: Record<keyof Native, readonly [proto: string, sizes?:
 	init: ['int esp_dp_init(int, const char **, const char *)'],
 	portAdd: ['int esp_dp_port_add(const void *)', { 0: 116 }],
 	portException: ['int esp_dp_port_exception(uint16_t, const char *)'],
+	portSetAddresses: ['int esp_dp_port_set_addresses(uint16_t, const void *, uint32_t)', { 1: [20, 2] }],
 	unresolved: ['int esp_dp_unresolved(void *, uint32_t)', { 0: [24, 1] }],
 	portSetMtu: ['int esp_dp_port_set_mtu(uint16_t, uint32_t)'],
 	saPut: ['int esp_dp_sa_put(const void *)', { 0: 456 }],

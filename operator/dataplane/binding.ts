@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import koffi from 'koffi';
 import type { DataplaneControl, ForwardingControl, NeighborEntry, RouteEntry, SaCounters, SaKey } from './control.js';
 import type { Direction, DpNeighbor, DpPolicy, DpPort, DpSa } from './types.js';
-import { LcoreStats, Neighbor, Nexthop, Policy, Port, PortStats, Route, Sa, check, nativeApi, saStatsStruct, type Native } from './abi.js';
+import { Addr, LcoreStats, Neighbor, Nexthop, Policy, Port, PortStats, Route, Sa, check, nativeApi, saStatsStruct, type Native } from './abi.js';
 import { fromAddr, macBytes, policyToC, saToC, spiNumber, toAddr } from './convert.js';
 import { DataplaneError } from './error.js';
 import type { HostClient } from './remote.js';
@@ -175,6 +175,17 @@ export class KoffiDataplane implements DataplaneControl, ForwardingControl {
 		this.ports.set(port.name, port.port);
 		if (port.exception !== undefined) check(nativeApi().portException(port.port, port.exception));
 		if (port.mtu !== undefined) this.setPortMtu(port.name, port.mtu);
+	}
+
+	/** {port name, its addresses (with optional prefix lengths)} => the port's own addresses
+	 * replaced, also while running (a node's wan address changed) */
+	setPortAddresses(name: string, addresses: readonly string[]): void {
+		const id = this.ports.get(name);
+		if (id === undefined) throw new DataplaneError(-19, `ports: no port named "${name}"`);
+		const size = koffi.sizeof(Addr);
+		const buf = addresses.length ? Buffer.alloc(size * addresses.length) : null;
+		addresses.forEach((a, i) => koffi.encode(buf!, i * size, Addr, toAddr(a.replace(/\/.*$/, ''), `ports.addresses[${i}]`)));
+		check(nativeApi().portSetAddresses(id, buf, addresses.length));
 	}
 
 	/** {port name, mtu} => the port's MTU (576..9216), e.g. the kernel link MTU of its interface;
