@@ -171,6 +171,14 @@ async function openHost(socket: string, mode: HostMode, log: Logger): Promise<Op
 		client.close();
 		throw new Error(`the dataplane host on ${socket} (pid ${hello.pid}) speaks ABI ${hello.abi}, this agent ${ABI_VERSION}: stop it`);
 	}
+	// Before anything is changed: a host another live agent drives is left to it (EBUSY names
+	// that agent's pid) and this agent stops here, having only read the host's hello.
+	try {
+		client.drive();
+	} catch (e) {
+		client.close();
+		throw e;
+	}
 	useNativeApi(client.native);
 	return { client, attached: hello.initialised, spawned: hello.spawned, pid: hello.pid, ports: hello.ports };
 }

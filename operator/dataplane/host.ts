@@ -6,6 +6,8 @@
 //
 // Besides the library's functions the host answers a few calls of its own:
 //   host.hello              {pid, abi, initialised, running, spawned, ports}
+//   host.drive(pid)         this connection drives the host, or EBUSY naming the one that
+//                           does (driver-seat.ts: one driver at a time; reads are open to all)
 //   host.stashSet(key, v)   a small per-process note the agent keeps here (v null: removed);
 //                           a library call can carry one too (`note`), kept only if it succeeds
 //   host.stashGet()         all of them: what the agent installed (SA fingerprints, tables)
@@ -19,6 +21,7 @@ import type { Logger } from '../log/index.js';
 import koffi from 'koffi';
 import { localNativeApi, PortStats, type BufferSize } from './abi.js';
 import { boundedPciProbe } from './binding.js';
+import { DriverSeat, EBUSY, READ_ONLY } from './driver-seat.js';
 import { declOf, decodePayload, encodeFrame, FrameReader, paramKinds, type Arg, type ReplyHeader, type RequestHeader } from './rpc.js';
 
 /** where an agent looks for (or starts) its dataplane host, and where the chart's host container serves */
@@ -90,13 +93,21 @@ export async function startDataplaneHost(o: HostOptions): Promise<DataplaneHost>
 	let resolveClosed!: () => void;
 	const closed = new Promise<void>(r => (resolveClosed = r));
 	const connections = new Set<Socket>();
+	const seat = new DriverSeat(o.socket, log);
+	/** {connection, fn, pid it says it has} => a driving call goes ahead only from the driver */
+	const drive = (sock: Socket, fn: string, saidPid?: number): void => {
+		if (READ_ONLY.has(fn)) return;
+		const refused = seat.claim(sock, saidPid);
+		if (refused) throw new RequestError(EBUSY, refused);
+	};
 
 	/** {request header, blob} => the reply frame. Buffers that came in are zeroed after the call. */
-	const call = (h: RequestHeader, blob: Buffer): { header: ReplyHeader; blobs: Buffer[] } => {
+	const call = (sock: Socket, h: RequestHeader, blob: Buffer): { header: ReplyHeader; blobs: Buffer[] } => {
 		if (typeof h.fn !== 'string' || !Array.isArray(h.args)) throw new RequestError(EINVAL, 'request: needs fn (string) and args (array)');
-		if (h.fn.startsWith('host.')) return { header: hostCall(h.fn, h.args), blobs: [] };
+		if (h.fn.startsWith('host.')) return { header: hostCall(sock, h.fn, h.args), blobs: [] };
 		const decl = declOf(h.fn);
 		if (!decl) throw new RequestError(ENOSYS, `${h.fn}: no such function in the dataplane ABI`);
+		drive(sock, h.fn);
 		const [proto, sizes = {}] = decl;
 		const kinds = paramKinds(proto);
 		const note = h.note === undefined ? undefined : checkNote(h.note);
@@ -181,7 +192,7 @@ export async function startDataplaneHost(o: HostOptions): Promise<DataplaneHost>
 		return n as [string, string | null];
 	};
 
-	const hostCall = (fn: string, args: Arg[]): ReplyHeader => {
+	const hostCall = (sock: Socket, fn: string, args: Arg[]): ReplyHeader => {
 		const str = (i: number): string | null => {
 			const a = args[i] as Record<string, unknown> | undefined;
 			if (a && typeof a['s'] === 'string') return a['s'];
@@ -193,7 +204,13 @@ export async function startDataplaneHost(o: HostOptions): Promise<DataplaneHost>
 				return { rc: 0, value: hello() };
 			case 'host.stashGet':
 				return { rc: 0, value: Object.fromEntries(stash) };
+			case 'host.drive': {
+				const pid = (args[0] as Record<string, unknown> | undefined)?.['i'];
+				drive(sock, fn, Number.isInteger(pid) && (pid as number) > 0 ? pid as number : undefined);
+				return { rc: 0 };
+			}
 			case 'host.stashSet': {
+				drive(sock, fn);
 				const key = str(0);
 				const value = str(1);
 				if (key === null || key.length > 256 || (value?.length ?? 0) > 1 << 20) throw new RequestError(EINVAL, `${fn}: key of 1..256 characters, value up to 1 MiB`);
@@ -201,6 +218,7 @@ export async function startDataplaneHost(o: HostOptions): Promise<DataplaneHost>
 				return { rc: 0 };
 			}
 			case 'host.shutdown':
+				drive(sock, fn);
 				setImmediate(() => void shutdown());
 				return { rc: 0 };
 			default:
@@ -227,7 +245,7 @@ export async function startDataplaneHost(o: HostOptions): Promise<DataplaneHost>
 				let reply: Buffer;
 				try {
 					const { header, blob } = decodePayload<RequestHeader>(payload);
-					const r = call(header, blob);
+					const r = call(sock, header, blob);
 					reply = encodeFrame(r.header, r.blobs);
 					for (const b of r.blobs) b.fill(0);
 				} catch (e) {
@@ -240,7 +258,9 @@ export async function startDataplaneHost(o: HostOptions): Promise<DataplaneHost>
 			}
 		});
 		sock.on('error', () => {});
-		sock.on('close', () => { reader.wipe(); connections.delete(sock); });
+		// the driver's seat is free as soon as its connection ends (a killed agent's included)
+		sock.on('end', () => seat.release(sock));
+		sock.on('close', () => { reader.wipe(); connections.delete(sock); seat.release(sock); });
 	};
 
 	if (o.eal) {

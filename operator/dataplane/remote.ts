@@ -32,6 +32,9 @@ export interface HostClient {
 	/** set once an exchange failed: why the host is considered gone */
 	readonly gone: string | undefined;
 	hello(): HostState;
+	/** this connection drives the host from now on (calls that change it), or throws EBUSY
+	 * naming the process that does (driver-seat.ts); reading needs no drive() */
+	drive(): void;
 	stash(): Record<string, string>;
 	stashSet(key: string, value: string | null): void;
 	/** {key, value or null} => carried by the next library call and kept by the host only if
@@ -164,6 +167,8 @@ export function connectHost(socket: string, o: ConnectOptions = {}): HostClient 
 		native,
 		get gone() { return gone; },
 		hello: () => hostCall('host.hello') as HostState,
+		// our pid as we see it: the host names it when it runs in another pid namespace
+		drive: () => { hostCall('host.drive', [{ i: process.pid }]); },
 		stash: () => hostCall('host.stashGet') as Record<string, string>,
 		stashSet: (key, value) => { hostCall('host.stashSet', [{ s: key }, value === null ? { n: true } : { s: value }]); },
 		noteNext: (key, value) => { pendingNote = [key, value]; },

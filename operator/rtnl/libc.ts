@@ -8,9 +8,10 @@ export interface Libc {
 	connect(fd: number, addr: Buffer, len: number): number;
 	getsockname(fd: number, addr: Buffer, len: Buffer): number;
 	setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number;
+	getsockopt(fd: number, level: number, name: number, value: Buffer, len: Buffer): number;
 	send(fd: number, buf: Buffer, len: number, flags: number): number;
 	recv(fd: number, buf: Buffer, len: number, flags: number): number;
-	/** blocking: only ever called through `.async` on koffi's worker thread */
+	/** blocking: called through `.async` on koffi's worker thread, or with timeout 0 */
 	poll: koffi.KoffiFunction;
 	eventfd(initval: number, flags: number): number;
 	write(fd: number, buf: Buffer, len: number): number;
@@ -31,6 +32,7 @@ export function loadLibc(): Libc {
 		connect: lib.func('int connect(int fd, const void *addr, uint32_t len)'),
 		getsockname: lib.func('int getsockname(int fd, void *addr, void *len)'),
 		setsockopt: lib.func('int setsockopt(int fd, int level, int name, const void *value, uint32_t len)'),
+		getsockopt: lib.func('int getsockopt(int fd, int level, int name, void *value, void *len)'),
 		send: lib.func('long send(int fd, const void *buf, size_t len, int flags)'),
 		recv: lib.func('long recv(int fd, void *buf, size_t len, int flags)'),
 		poll: lib.func('int poll(void *fds, unsigned long nfds, int timeout)'),

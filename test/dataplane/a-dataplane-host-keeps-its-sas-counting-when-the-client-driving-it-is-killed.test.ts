@@ -6,16 +6,14 @@
 // is reachable by its owner only.
 //
 //   lan.pcap (one UDP frame, replayed forever) --> [lan 1] host [wan 0 net_null]
-import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { once } from 'node:events';
+import { dirname } from 'node:path';
 import test from 'ava';
 import { useNativeApi } from '../../operator/dataplane/abi.js';
 import { KoffiDataplane } from '../../operator/dataplane/binding.js';
 import { connectHost } from '../../operator/dataplane/remote.js';
-import { repo, scratch } from './harness.js';
-import { hostEal, hostInSa, hostOutSa, startHost } from './host-helpers.js';
+import { scratch } from './harness.js';
+import { hostInSa, hostOutSa, startDrivingClient, startHost } from './host-helpers.js';
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
@@ -28,17 +26,8 @@ test('SAs in a dataplane host keep their counters and sequence numbers when the 
 	t.is(statSync(host.socket).mode & 0o777, 0o600, 'the socket is its owner\'s only');
 	t.is(statSync(dirname(host.socket)).mode & 0o777, 0o700, 'in a directory only its owner can enter');
 
-	const first = spawn(process.execPath, ['--import', 'tsx', join(repo, 'test/dataplane/host-client.ts'), host.socket, JSON.stringify(hostEal(dir, `espdphost${process.pid}`))], {
-		stdio: ['ignore', 'pipe', 'inherit'],
-	});
-	t.teardown(() => { if (first.exitCode === null) first.kill('SIGKILL'); });
-	let out = '';
-	first.stdout.on('data', (d: Buffer) => (out += d.toString()));
-	const deadline = Date.now() + 120_000;
-	while (!out.includes('ready')) {
-		if (first.exitCode !== null || Date.now() > deadline) throw new Error(`the first client did not set the host up: ${out}`);
-		await sleep(100);
-	}
+	const first = await startDrivingClient(dir, host.socket);
+	t.teardown(() => first.kill());
 	await sleep(1000);
 
 	const client = connectHost(host.socket);
@@ -50,8 +39,7 @@ test('SAs in a dataplane host keep their counters and sequence numbers when the 
 	})();
 	t.true(before.packets > 0n, 'the outbound SA carries traffic');
 
-	first.kill('SIGKILL');
-	await once(first, 'exit');
+	await first.kill();
 	await sleep(1500);
 
 	const hello = client.hello();

@@ -1,7 +1,9 @@
 // A client of a dataplane host, run as its own process by host tests so that it can be
 // killed: argv = socket, EAL arguments as JSON. It starts the library in the host, adds the
 // ports, an outbound and an inbound SA, the SPD and a route, starts the workers, prints
-// "ready" and waits to be killed.
+// "ready" and waits to be killed. A line "put SPI" on stdin puts one more outbound SA and
+// prints "put SPI" (proof that it still drives the host).
+import { createInterface } from 'node:readline';
 import { useNativeApi } from '../../operator/dataplane/abi.js';
 import { KoffiDataplane } from '../../operator/dataplane/binding.js';
 import { connectHost } from '../../operator/dataplane/remote.js';
@@ -19,4 +21,10 @@ dp.putSa(hostInSa());
 dp.replacePolicies('out', [{ dir: 'out', src: '10.1.0.0/24', dst: '10.2.0.0/24', action: 'protect', spi: '0x100' }]);
 dp.run();
 process.stdout.write('ready\n');
+createInterface({ input: process.stdin }).on('line', line => {
+	const m = /^put (0x[0-9a-f]+)$/.exec(line.trim());
+	if (!m) return;
+	dp.putSa({ ...hostOutSa(), spi: m[1] as `0x${string}` });
+	process.stdout.write(`put ${m[1]}\n`);
+});
 setInterval(() => {}, 60_000);

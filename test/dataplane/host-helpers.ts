@@ -1,7 +1,7 @@
 // Starting and stopping a dataplane host (`esplane dataplane-host`) for a test, and the ports
 // a host test drives: lan replays one UDP frame forever (net_pcap), wan discards (net_null),
 // so an outbound SA counts packets without anything written to disk.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectHost, type HostClient } from '../../operator/dataplane/remote.js';
@@ -58,6 +58,45 @@ export function hostEal(dir: string, name: string): string[] {
 		'--vdev', 'net_null0,no-rx=1', '--vdev', `net_pcap1,rx_pcap=${lan},infinite_rx=1`];
 }
 
+
+export interface DrivingClient {
+	child: ChildProcessWithoutNullStreams;
+	pid: number;
+	/** resolves once the client has printed `text` (rejects if it exits first or after 120 s) */
+	printed(text: string): Promise<void>;
+	/** SIGKILLed and waited for; nothing if it is gone already */
+	kill(): Promise<void>;
+}
+
+/** {scratch dir, the host's socket} => host-client.ts in a process of its own, having set the
+ * host up ("ready"); the EAL file prefix is per test process */
+export async function startDrivingClient(dir: string, socket: string): Promise<DrivingClient> {
+	const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'test/dataplane/host-client.ts'), socket, JSON.stringify(hostEal(dir, `espdphost${process.pid}`))], {
+		stdio: ['pipe', 'pipe', 'inherit'],
+	}) as unknown as ChildProcessWithoutNullStreams;
+	let out = '';
+	child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+	const printed = async (text: string) => {
+		const deadline = Date.now() + 120_000;
+		while (!out.includes(text)) {
+			if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) throw new Error(`the driving client did not print '${text}': ${out}`);
+			await sleep(100);
+		}
+	};
+	const kill = async () => {
+		if (child.exitCode !== null || child.signalCode !== null) return;
+		const exited = new Promise(r => child.once('exit', r));
+		child.kill('SIGKILL');
+		await exited;
+	};
+	try {
+		await printed('ready');
+	} catch (e) {
+		await kill();
+		throw e;
+	}
+	return { child, pid: child.pid!, printed, kill };
+}
 
 export const hostOutSa = (key = '11'): DpSa => ({
 	spi: '0x100', dir: 'out', mode: 'tunnel', src: '192.0.2.1', dst: '192.0.2.2',
