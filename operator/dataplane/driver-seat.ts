@@ -93,6 +93,11 @@ export class DriverSeat {
 		return undefined;
 	}
 
+	/** the driver's pid (0: unknown), undefined when nobody drives */
+	get driver(): number | undefined {
+		return this.#driver && !hungUp(this.#driver.sock) ? this.#driver.pid : undefined;
+	}
+
 	/** {connection} => if it was the driver, the seat is free (its connection ended) */
 	release(sock: Socket): void {
 		if (this.#driver?.sock !== sock) return;

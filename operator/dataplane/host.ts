@@ -5,7 +5,7 @@
 // starting over.
 //
 // Besides the library's functions the host answers a few calls of its own:
-//   host.hello              {pid, abi, initialised, running, spawned, ports}
+//   host.hello              {pid, abi, initialised, running, spawned, ports, driver}
 //   host.drive(pid)         this connection drives the host, or EBUSY naming the one that
 //                           does (driver-seat.ts: one driver at a time; reads are open to all)
 //   host.stashSet(key, v)   a small per-process note the agent keeps here (v null: removed);
@@ -49,6 +49,8 @@ export interface HostState {
 	spawned: boolean;
 	/** ports the library has added (port ids) */
 	ports: number[];
+	/** the pid of the client driving the host (0: not known), null when none does */
+	driver: number | null;
 }
 
 export interface DataplaneHost {
@@ -87,13 +89,13 @@ export async function startDataplaneHost(o: HostOptions): Promise<DataplaneHost>
 		const n = api.portStats(buf, 32);
 		return Array.from({ length: Math.max(n, 0) }, (_, i) => Number((koffi.decode(buf, i * size, PortStats) as { port_id: number }).port_id));
 	};
-	const hello = (): HostState => ({ pid: process.pid, abi: api.abiVersion(), ...state, spawned: o.spawned, ports: ports() });
+	const seat = new DriverSeat(o.socket, log);
+	const hello = (): HostState => ({ pid: process.pid, abi: api.abiVersion(), ...state, spawned: o.spawned, ports: ports(), driver: seat.driver ?? null });
 
 	let shuttingDown: Promise<void> | undefined;
 	let resolveClosed!: () => void;
 	const closed = new Promise<void>(r => (resolveClosed = r));
 	const connections = new Set<Socket>();
-	const seat = new DriverSeat(o.socket, log);
 	/** {connection, fn, pid it says it has} => a driving call goes ahead only from the driver */
 	const drive = (sock: Socket, fn: string, saidPid?: number): void => {
 		if (READ_ONLY.has(fn)) return;

@@ -43,7 +43,7 @@ test('SAs in a dataplane host keep their counters and sequence numbers when the 
 	await sleep(1500);
 
 	const hello = client.hello();
-	t.like(hello, { initialised: true, running: true, spawned: false });
+	t.like(hello, { initialised: true, running: true, spawned: false, driver: null }, 'nobody drives it now');
 	t.deepEqual([...hello.ports].sort(), [0, 1]);
 	const dp = KoffiDataplane.attach(client);
 	t.is(dp.portId('lan'), 1, 'the port names come back from the host');

@@ -44,7 +44,7 @@ test('a second agent is refused a dataplane host that another drives, and change
 	t.true(agent.stderr.includes(`the dataplane at ${host.socket} is driven by pid ${first.pid}; `), agent.stderr);
 
 	// a client that does not go through the agent is held to the same rule
-	t.like(reader.hello(), { initialised: true, running: true }, 'reading is open to every connection');
+	t.like(reader.hello(), { initialised: true, running: true, driver: first.pid }, 'reading is open to every connection');
 	const refused = { code: -16, message: new RegExp(`is driven by pid ${first.pid}; `) };
 	t.throws(() => reader.drive(), refused);
 	t.throws(() => dp.delSa({ spi: '0x100', dir: 'out', dst: '192.0.2.2' }), refused);
