@@ -19,6 +19,8 @@ import { netlinkKernel } from './xfrm-kernel.js';
 import type { ObservedTunnel } from './k8s-agent.js';
 import { boundedPciProbe, KoffiDataplane } from '../dataplane/binding.js';
 import { startDpdkMode, type DpdkMode } from './dpdk-mode.js';
+import { isDpdkConfigError, parsePortsConfig } from './ports-config.js';
+import type { NodePortsWatch } from './node-ports-watch.js';
 import { ealFromEnv } from '../dataplane/eal-env.js';
 import type { HostMode } from './dataplane-host-attach.js';
 import { DEFAULT_DP_SOCKET } from '../dataplane/host.js';
@@ -145,16 +147,34 @@ export async function runAgent(args: string[], log: Logger = createLogger('agent
 	if (!boundedPciProbe(flags.eal)) flags.eal.unshift('--no-pci');
 	let dpdk: DpdkMode | undefined;
 	let metrics: ReturnType<typeof createAgentMetrics> | undefined;
+	// Under Kubernetes the ports file is the DaemonSet's; the node's own addresses and routes
+	// come from annotations on its Node, read before the dataplane starts and followed after.
+	let nodePorts: NodePortsWatch | undefined;
+	if (flags.dataplane === 'dpdk' && !flags.configDir) {
+		try {
+			const file = parsePortsConfig(readFileSync(flags.dpPorts!, 'utf8'));
+			const { startNodePorts } = await import('./k8s-run.js');
+			nodePorts = await startNodePorts(file, log);
+		} catch (e) {
+			process.stderr.write(`esplane agent: ${isDpdkConfigError(e) ? `${flags.dpPorts}: ` : ''}${(e as Error).message}\n`);
+			return isDpdkConfigError(e) ? 1 : 2;
+		}
+	}
 	if (flags.dataplane === 'dpdk') {
 		try {
 			dpdk = await startDpdkMode({
 				portsFile: flags.dpPorts!, eal: flags.eal, log, onSynced: s => metrics?.observeXfrmSyncLag(s),
+				...(nodePorts ? { ports: nodePorts.current } : {}),
 				...(flags.dpSocket ? { hostSocket: flags.dpSocket, hostMode: flags.dpHost } : {}),
 			});
 		} catch (e) {
 			process.stderr.write(`esplane agent: the dpdk dataplane did not start: ${(e as Error).message}\n`);
 			return 1;
 		}
+	}
+	if (nodePorts && dpdk) {
+		const running = dpdk;
+		nodePorts.start(next => running.applyPorts(next));
 	}
 	// After the dataplane: in dpdk mode the drop names come from its library (in the host).
 	metrics = createAgentMetrics({
@@ -174,6 +194,7 @@ export async function runAgent(args: string[], log: Logger = createLogger('agent
 		onApplied: () => clamps?.refresh(),
 	});
 	const stops: Array<() => unknown> = [];
+	if (nodePorts) stops.push(() => nodePorts.stop());
 	{
 		const mssLog = log.child({ part: 'mss' });
 		const iptables = dpdk ? undefined : new IptablesMssClamp({ log: mssLog });
@@ -207,6 +228,7 @@ export async function runAgent(args: string[], log: Logger = createLogger('agent
 		} catch (e) {
 			process.stderr.write(`esplane agent: ${(e as Error).message}\n`);
 			kernel.close();
+			nodePorts?.stop();
 			await dpdk?.stop();
 			return 2;
 		}

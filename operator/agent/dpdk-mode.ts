@@ -44,11 +44,17 @@ export interface DpdkMode {
 	drops(): Record<string, number>;
 	/** what `esplane capture` and `trace` need besides the library calls */
 	captureSource: CaptureSource;
+	/** {ports config with other addresses or routes (a node's annotations changed)} => the
+	 * dataplane's port addresses, the exception TAPs' addresses and routes and the routes of
+	 * ports without a TAP follow; which port is which VF never changes while running */
+	applyPorts(next: PortsConfig): Promise<void>;
 	stop(): Promise<void>;
 }
 
 export interface DpdkModeOptions {
 	portsFile: string;
+	/** the ports file as this node runs it (merged with its Node's annotations); default: the file */
+	ports?: PortsConfig;
 	eal: string[];
 	/** the dataplane host's socket; absent: the library is loaded into this process */
 	hostSocket?: string;
@@ -59,7 +65,7 @@ export interface DpdkModeOptions {
 }
 
 export async function startDpdkMode(o: DpdkModeOptions): Promise<DpdkMode> {
-	const cfg = parsePortsConfig(readFileSync(o.portsFile, 'utf8'));
+	let cfg = o.ports ?? parsePortsConfig(readFileSync(o.portsFile, 'utf8'));
 	let opened = o.hostSocket ? await openHost(o.hostSocket, o.hostMode ?? 'spawn', o.log) : undefined;
 	let made: KoffiDataplane | undefined;
 	try {
@@ -96,8 +102,10 @@ export async function startDpdkMode(o: DpdkModeOptions): Promise<DpdkMode> {
 			throw err;
 		})
 		: undefined;
-	// SAs to the dataplane's own wan addresses are inbound, even though the kernel does not have them.
-	const wanAddresses = cfg.ports.flatMap(p => (p.addresses ?? []).map(a => a.replace(/\/.*$/, '')));
+	// SAs to the dataplane's own wan addresses are inbound, even though the kernel does not have
+	// them. The check re-reads this array: applyPorts changes it in place.
+	const ownAddresses = (c: PortsConfig) => c.ports.flatMap(p => (p.addresses ?? []).map(a => a.replace(/\/.*$/, '')));
+	const wanAddresses = ownAddresses(cfg);
 	const xfrm = await startXfrmAgent({ dataplane, log: o.log.child({ part: 'xfrm' }), localAddresses: wanAddresses, ...(o.onSynced ? { onSynced: o.onSynced } : {}) });
 	o.log.info({ ports: cfg.ports.map(p => p.name), exception: exceptionPath?.interfaces, eal: o.eal, host: host ? { socket: host.client.socket, pid: host.pid, attached: host.attached } : null, adopted: xfrm.mirror.stats.saAdopted }, 'dpdk dataplane running');
 	// A host that dies takes the dataplane with it: say so once, loudly; every call fails from then on.
@@ -152,6 +160,26 @@ export async function startDpdkMode(o: DpdkModeOptions): Promise<DpdkMode> {
 			})),
 			drops: drops(),
 		}),
+		applyPorts: async next => {
+			const before = cfg;
+			for (const p of next.ports) {
+				const had = before.ports.find(q => q.name === p.name);
+				if (!had || had.port !== p.port || had.role !== p.role || had.exception !== p.exception) {
+					throw new DpdkConfigError(`port ${p.name}: only addresses and routes change while running`);
+				}
+				if (JSON.stringify(had.addresses ?? []) !== JSON.stringify(p.addresses ?? [])) dataplane.setPortAddresses(p.name, p.addresses ?? []);
+			}
+			wanAddresses.splice(0, wanAddresses.length, ...ownAddresses(next));
+			// routes of ports without a TAP are the dataplane's alone; the others come from the kernel
+			const tapPorts = new Set(next.ports.filter(p => p.exception).map(p => p.name));
+			const routes = next.routes.filter(r => !tapPorts.has(r.port));
+			if (JSON.stringify(routes) !== JSON.stringify(before.routes.filter(r => !tapPorts.has(r.port)))) {
+				dataplane.replaceRoutes([...dataplane.listRoutes().filter(r => tapPorts.has(r.port)), ...routes]);
+			}
+			await exceptionPath?.reconfigure(before, next);
+			// only now: after a failure the next call goes from the same base again
+			cfg = next;
+		},
 		stop: async () => {
 			if (health) clearInterval(health);
 			exceptionPath?.stop();
@@ -218,6 +246,8 @@ function attachDataplane(host: OpenHost, cfg: PortsConfig): KoffiDataplane {
 			throw new DpdkConfigError(`the dataplane host on ${host.client.socket} (pid ${host.pid}) does not run port ${p.name} (${p.port}) of the ports file: stop it to start afresh`);
 		}
 		if (p.mtu !== undefined) dataplane.setPortMtu(p.name, p.mtu);
+		// the node's addresses may have changed while no agent ran (its annotations)
+		dataplane.setPortAddresses(p.name, p.addresses ?? []);
 	}
 	// Ports with an exception TAP get their forwarding from the kernel (the mirror re-pushes the
 	// same tables); the others only have the file's, pushed again as they are.

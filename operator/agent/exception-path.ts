@@ -54,6 +54,9 @@ export interface ExceptionPath {
 	/** exception interface => port name */
 	interfaces: Readonly<Record<string, string>>;
 	stats: ExceptionPathStats;
+	/** {ports and routes in effect, the ones wanted now} => the TAPs' addresses and routes
+	 * changed to match (tapChanges); throws with ip's message when a line failed */
+	reconfigure(before: { ports: readonly ExceptionPort[]; routes: readonly DpRoute[] }, after: { ports: readonly ExceptionPort[]; routes: readonly DpRoute[] }): Promise<void>;
 	stop(): void;
 }
 
@@ -68,9 +71,47 @@ export function tapCommands(ports: readonly ExceptionPort[], routes: readonly Dp
 	}
 	for (const r of routes) {
 		const tap = tapOf.get(r.port);
-		if (tap) lines.push(`route replace ${r.dst}${r.via ? ` via ${r.via}` : ''} dev ${tap}`);
+		if (tap) lines.push(`route replace ${routeArgs(r, tap)}`);
 	}
 	return lines;
+}
+
+/** {route, its TAP} => the route as `ip route` takes it */
+const routeArgs = (r: DpRoute, tap: string): string => `${r.dst}${r.via ? ` via ${r.via}` : ''} dev ${tap}`;
+
+/**
+ * {ports and routes in effect, the ones wanted now} => the `ip -b` lines that take each
+ * exception TAP from the one to the other: addresses gone are deleted, new ones added, routes
+ * of TAP ports that went away deleted and new ones replaced; all of a TAP's routes are
+ * replaced when its addresses changed (the kernel drops routes through a gateway that an
+ * address it lost made unreachable). Deletions come first. Ports are the same in both (a
+ * node's annotations change addresses and routes, never which VF a port is).
+ */
+export function tapChanges(before: { ports: readonly ExceptionPort[]; routes: readonly DpRoute[] }, after: { ports: readonly ExceptionPort[]; routes: readonly DpRoute[] }): string[] {
+	const dels: string[] = [];
+	const adds: string[] = [];
+	const tapOf = new Map(after.ports.filter(p => p.exception).map(p => [p.name, p.exception!]));
+	const readdressed = new Set<string>();
+	for (const p of after.ports) {
+		if (!p.exception) continue;
+		const had = before.ports.find(q => q.name === p.name)?.addresses ?? [];
+		const want = p.addresses ?? [];
+		for (const a of had) if (!want.includes(a)) dels.push(`addr del ${a} dev ${p.exception}`);
+		for (const a of want) if (!had.includes(a)) adds.push(`addr replace ${a} dev ${p.exception}`);
+		if (had.some(a => !want.includes(a)) || want.some(a => !had.includes(a))) readdressed.add(p.name);
+	}
+	const key = (r: DpRoute) => `${r.port}|${r.dst}|${r.via ?? ''}`;
+	const wanted = new Set(after.routes.map(key));
+	const had = new Set(before.routes.map(key));
+	for (const r of before.routes) {
+		const tap = tapOf.get(r.port);
+		if (tap && !wanted.has(key(r))) dels.push(`route del ${routeArgs(r, tap)}`);
+	}
+	for (const r of after.routes) {
+		const tap = tapOf.get(r.port);
+		if (tap && (!had.has(key(r)) || readdressed.has(r.port))) adds.push(`route replace ${routeArgs(r, tap)}`);
+	}
+	return [...dels, ...adds];
 }
 
 /**
@@ -80,19 +121,21 @@ export function tapCommands(ports: readonly ExceptionPort[], routes: readonly Dp
  */
 function ipv6OffWhereUnused(ports: readonly ExceptionPort[]): void {
 	for (const p of ports) {
-		if (!p.exception || (p.addresses ?? []).some(a => a.includes(':'))) continue;
+		if (!p.exception) continue;
 		try {
-			writeFileSync(`/proc/sys/net/ipv6/conf/${p.exception}/disable_ipv6`, '1');
+			// on again for a port that got an IPv6 address since (a node's annotation changed)
+			writeFileSync(`/proc/sys/net/ipv6/conf/${p.exception}/disable_ipv6`, (p.addresses ?? []).some(a => a.includes(':')) ? '0' : '1');
 		} catch {
 			// a kernel without IPv6 has nothing to turn off
 		}
 	}
 }
 
-/** {lines} => run by one `ip -b -`; throws with ip's message when one fails */
-async function ipBatch(lines: readonly string[]): Promise<void> {
+/** {lines, force: go on past a failing line} => run by one `ip -b -`; throws with ip's
+ * message when one fails */
+async function ipBatch(lines: readonly string[], force = false): Promise<void> {
 	if (lines.length === 0) return;
-	const child = run('ip', ['-b', '-']);
+	const child = run('ip', [...(force ? ['-force'] : []), '-b', '-']);
 	child.child.stdin?.end(lines.join('\n') + '\n');
 	await child;
 }
@@ -148,6 +191,15 @@ export async function startExceptionPath(o: ExceptionPathOptions): Promise<Excep
 	log.info({ interfaces }, 'exception path up');
 	return {
 		mirror, interfaces, stats,
+		reconfigure: async (before, after) => {
+			ipv6OffWhereUnused(after.ports);
+			// every line is tried; a deletion of what is gone already (the kernel drops a
+			// route with the address its gateway was reached by) is no failure. The mirror
+			// hears the kernel's route changes and copies them as always.
+			const lines = tapChanges(before, after);
+			await ipBatch(lines.filter(l => / del /.test(l)), true).catch(() => undefined);
+			await ipBatch(lines.filter(l => !/ del /.test(l)), true);
+		},
 		stop: () => {
 			clearInterval(poll);
 			mirror.stop();

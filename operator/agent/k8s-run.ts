@@ -3,10 +3,15 @@
 // Leases live; default esplane-system), ESPLANE_WATCH_NAMESPACE (optional: one namespace of
 // tunnels instead of all). Kubernetes access: in-cluster service account, else $KUBECONFIG.
 // `esplane agent` calls this with its TunnelProgrammer (strongSwan + XFRM + dataplane).
+// In dpdk mode it first reads its Node for the ports' per-node addresses and routes
+// (node-ports.ts); ESPLANE_NODE_PORTS_INTERVAL_MS sets how often it reads again (10 s).
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../log/index.js';
 import { K8sAgent } from './k8s-agent.js';
 import type { TunnelProgrammer } from './k8s-agent.js';
+import { kubeApi } from '../k8s/client.js';
+import { NodePortsWatch } from './node-ports-watch.js';
+import type { PortsConfig } from './ports-config.js';
 
 export class AgentEnvError extends Error {
 	override readonly name = 'AgentEnvError';
@@ -37,4 +42,17 @@ export async function startK8sAgent(programmer: TunnelProgrammer, log: Logger, e
 	await agent.start();
 	log.info({ node: settings.node, leaseNamespace: settings.leaseNamespace, namespace: settings.namespace ?? '(all)' }, 'agent watching tunnels assigned to its node');
 	return agent;
+}
+
+/** {ports file} => the Node's ports annotations read once (merged into `current`); `start`
+ * keeps reading them */
+export async function startNodePorts(file: PortsConfig, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<NodePortsWatch> {
+	const { node } = k8sAgentEnv(env);
+	const kubeConfig = new KubeConfig();
+	kubeConfig.loadFromDefault();
+	const interval = Number(env['ESPLANE_NODE_PORTS_INTERVAL_MS'] ?? 10_000);
+	if (!Number.isInteger(interval) || interval < 100) throw new AgentEnvError(`ESPLANE_NODE_PORTS_INTERVAL_MS: ${env['ESPLANE_NODE_PORTS_INTERVAL_MS']}, must be an integer >= 100`);
+	const watch = new NodePortsWatch({ api: kubeApi(kubeConfig), node, file, log: log.child({ part: 'node-ports' }), intervalMs: interval });
+	await watch.first();
+	return watch;
 }

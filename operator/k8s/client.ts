@@ -31,6 +31,7 @@ export interface KubeApi {
 	getSecret(namespace: string, name: string): Promise<V1Secret>;
 	listSecrets(namespace?: string): Promise<KubeList<V1Secret>>;
 	listNodes(labelSelector?: string): Promise<KubeList<V1Node>>;
+	getNode(name: string): Promise<V1Node>;
 	listLeases(namespace: string, labelSelector?: string): Promise<KubeList<V1Lease>>;
 	getLease(namespace: string, name: string): Promise<V1Lease>;
 	createLease(namespace: string, lease: V1Lease): Promise<V1Lease>;
@@ -75,6 +76,7 @@ export function kubeApi(kubeConfig: KubeConfig): KubeApi {
 		getSecret: (namespace, name) => call(() => core.readNamespacedSecret({ namespace, name })),
 		listSecrets: (namespace) => call(() => (namespace ? core.listNamespacedSecret({ namespace }) : core.listSecretForAllNamespaces())),
 		listNodes: (labelSelector) => call(() => core.listNode(labelSelector ? { labelSelector } : {})),
+		getNode: (name) => call(() => core.readNode({ name })),
 		listLeases: (namespace, labelSelector) => call(() => coordination.listNamespacedLease({ namespace, ...(labelSelector ? { labelSelector } : {}) })),
 		getLease: (namespace, name) => call(() => coordination.readNamespacedLease({ namespace, name })),
 		createLease: (namespace, lease) => call(() => coordination.createNamespacedLease({ namespace, body: lease })),
