@@ -160,10 +160,24 @@ struct sa *sad_lookup_in(const struct sad *t, uint32_t spi_be, uint8_t family, c
 struct sa *sad_lookup_out(const struct sad *t, uint32_t spi);
 struct sa *sad_lookup_out_reqid(const struct sad *t, uint32_t reqid);
 
-/* ---- spd.c: policies on rte_acl ---- */
+/* ---- spd.c: policies on rte_acl, or a scan when a family has few ---- */
+/* Up to this many policies of a family are matched by a scan in priority order instead of
+ * rte_acl: a gateway usually has a handful, and rte_acl's classify of a burst costs more per
+ * packet (11 ns at 64 B, 9 % of the encrypt path) than comparing a few masked words. */
+#define DP_SMALL_SPD	8
+/* One policy as the scan matches it: address words and masks as the packet holds them
+ * (network order), ports in host order, proto masked (0 mask = any). */
+struct spd_rule {
+	uint32_t src[4], src_mask[4], dst[4], dst_mask[4];
+	uint16_t sport_lo, sport_hi, dport_lo, dport_hi;
+	uint8_t proto, proto_mask;
+	uint32_t res;		/* the policy's index + 1 */
+};
 struct spd {
-	struct rte_acl_ctx *acl[2];	/* [0] IPv4, [1] IPv6; NULL when no rules */
+	struct rte_acl_ctx *acl[2];	/* [0] IPv4, [1] IPv6; NULL when no rules or scanned */
 	uint32_t count;
+	uint8_t nsmall[2];		/* > 0: this family is scanned in small[] (strongest first) */
+	struct spd_rule small[2][DP_SMALL_SPD];
 	struct esp_dp_policy pol[];
 };
 struct acl_key4 { uint8_t proto, pad[3]; uint8_t src[4], dst[4]; uint16_t sport, dport; };

@@ -1,4 +1,5 @@
-/* Security policy databases, one per direction, each an rte_acl context per address family,
+/* Security policy databases, one per direction, each an rte_acl context per address family
+ * (or, for a family of at most DP_SMALL_SPD policies, a list scanned in priority order),
  * rebuilt on every replace and published with one atomic store (RCU). A match carries the
  * policy's index + 1 as user data; XFRM's "lower priority value wins" maps to ACL priority. */
 #include <errno.h>
@@ -101,6 +102,81 @@ static void priority_ranks(const struct esp_dp_policy *pol, uint32_t n, uint32_t
 	free(values);
 }
 
+/* XFRM: a lower value wins; ACL: a higher value wins. Earlier entries break ties. At most
+ * RTE_ACL_MAX_PRIORITY (2^29 - 1): 2^18 - 1 ranks x 2048 positions. The scan orders by it too. */
+static int32_t acl_priority(uint32_t rank, uint32_t i)
+{
+	uint32_t r = rank > 0x3fffe ? 0x3fffe : rank;
+	return (int32_t)((0x3fffeu - r) * 2048u + (2047u - (i < 2047 ? i : 2047)) + 1);
+}
+
+/* {policies of one family, at most DP_SMALL_SPD} => spd->small[v6] strongest first: the scan
+ * takes the first match, as rte_acl takes the highest priority */
+static void small_build(struct spd *spd, const struct esp_dp_policy *pol, const uint32_t *rank, uint32_t n, int v6)
+{
+	int32_t prio[DP_SMALL_SPD];
+	uint8_t k = 0;
+	unsigned words = v6 ? 4 : 1;
+	for (uint32_t i = 0; i < n; i++) {
+		if (pol[i].dst.family != (v6 ? 6 : 4))
+			continue;
+		struct spd_rule r = { .res = i + 1 };
+		bool any = pol[i].proto == ESP_DP_PROTO_ANY;
+		r.proto = any ? 0 : (uint8_t)pol[i].proto;
+		r.proto_mask = any ? 0 : 0xff;
+		for (unsigned w = 0; w < words; w++) {
+			const struct esp_dp_addr *side[2] = { &pol[i].src, &pol[i].dst };
+			uint32_t *val[2] = { &r.src[w], &r.dst[w] }, *mask[2] = { &r.src_mask[w], &r.dst_mask[w] };
+			for (unsigned s = 0; s < 2; s++) {
+				int bits = (int)side[s]->prefix_len - 32 * (int)w;
+				bits = bits < 0 ? 0 : bits > 32 ? 32 : bits;
+				uint32_t word;
+				memcpy(&word, side[s]->addr + 4 * w, 4);
+				*mask[s] = rte_cpu_to_be_32(bits ? UINT32_MAX << (32 - bits) : 0);
+				*val[s] = word & *mask[s];
+			}
+		}
+		r.sport_lo = pol[i].sport_lo;
+		r.sport_hi = pol[i].sport_hi;
+		r.dport_lo = pol[i].dport_lo;
+		r.dport_hi = pol[i].dport_hi;
+		/* insertion by priority, stable: equal ones keep list order */
+		int32_t p = acl_priority(rank[i], i);
+		uint8_t at = k;
+		while (at > 0 && prio[at - 1] < p) {
+			prio[at] = prio[at - 1];
+			spd->small[v6][at] = spd->small[v6][at - 1];
+			at--;
+		}
+		prio[at] = p;
+		spd->small[v6][at] = r;
+		k++;
+	}
+	spd->nsmall[v6] = k;
+}
+
+/* {scanned rules, key} => the first rule's policy index + 1 that matches, 0 = none */
+static inline uint32_t small_match(const struct spd_rule *r, uint8_t n, const union acl_key *key, int v6)
+{
+	uint32_t src[4], dst[4];
+	uint16_t sport, dport;
+	unsigned words = v6 ? 4 : 1;
+	memcpy(src, v6 ? key->v6.src : key->v4.src, 4 * words);
+	memcpy(dst, v6 ? key->v6.dst : key->v4.dst, 4 * words);
+	sport = rte_be_to_cpu_16(v6 ? key->v6.sport : key->v4.sport);
+	dport = rte_be_to_cpu_16(v6 ? key->v6.dport : key->v4.dport);
+	uint8_t proto = key->v4.proto;	/* the first byte of either */
+	for (uint8_t k = 0; k < n; k++, r++) {
+		uint32_t diff = (uint32_t)((proto & r->proto_mask) ^ r->proto);
+		for (unsigned w = 0; w < words; w++)
+			diff |= ((src[w] & r->src_mask[w]) ^ r->src[w]) | ((dst[w] & r->dst_mask[w]) ^ r->dst[w]);
+		if (diff == 0 && sport >= r->sport_lo && sport <= r->sport_hi &&
+		    dport >= r->dport_lo && dport <= r->dport_hi)
+			return r->res;
+	}
+	return 0;
+}
+
 static struct rte_acl_ctx *acl_build(const struct esp_dp_policy *pol, const uint32_t *rank, uint32_t n,
 				     uint8_t dir, int v6)
 {
@@ -124,10 +200,7 @@ static struct rte_acl_ctx *acl_build(const struct esp_dp_policy *pol, const uint
 		memset(&rule, 0, sizeof(rule));
 		struct rte_acl_rule_data *data = v6 ? &rule.r6.data : &rule.r4.data;
 		data->category_mask = 1;
-		/* XFRM: a lower value wins; ACL: a higher value wins. Earlier entries break ties. */
-		/* at most RTE_ACL_MAX_PRIORITY (2^29 - 1): 2^18 - 1 ranks x 2048 positions */
-		uint32_t r = rank[i] > 0x3fffe ? 0x3fffe : rank[i];
-		data->priority = (int32_t)((0x3fffeu - r) * 2048u + (2047u - (i < 2047 ? i : 2047)) + 1);
+		data->priority = acl_priority(rank[i], i);
 		data->userdata = i + 1;
 		rule_fields(v6 ? rule.r6.field : rule.r4.field, &pol[i], v6 ? 4 : 1);
 		if (rte_acl_add_rules(ctx, (struct rte_acl_rule *)&rule, 1) != 0) {
@@ -205,11 +278,15 @@ int esp_dp_spd_replace(uint8_t dir, const struct esp_dp_policy *pol, uint32_t n)
 	}
 	priority_ranks(pol, n, rank);
 	for (int v6 = 0; v6 < 2; v6++) {
-		bool wanted = false;
+		uint32_t count = 0;
 		for (uint32_t i = 0; i < n; i++)
-			wanted |= pol[i].dst.family == (v6 ? 6 : 4);
+			count += pol[i].dst.family == (v6 ? 6 : 4);
+		if (count <= DP_SMALL_SPD) {
+			small_build(spd, pol, rank, n, v6);
+			continue;
+		}
 		spd->acl[v6] = acl_build(pol, rank, n, dir, v6);
-		if (wanted && !spd->acl[v6]) {
+		if (!spd->acl[v6]) {
 			free(rank);
 			spd_free(spd);
 			rc = dp_fail(ENOMEM, "cannot build the ACL for the %s SPD", dir ? "out" : "in");
@@ -275,7 +352,13 @@ void spd_classify(const struct spd *spd, union acl_key *keys, const uint8_t *fam
 	for (uint16_t i = 0; i < n; i++) {
 		res[i] = 0;
 		int v6 = family[i] == 6;
-		if (!spd || !spd->acl[v6] || family[i] == 0)
+		if (!spd || family[i] == 0)
+			continue;
+		if (spd->nsmall[v6]) {
+			res[i] = small_match(spd->small[v6], spd->nsmall[v6], &keys[i], v6);
+			continue;
+		}
+		if (!spd->acl[v6])
 			continue;
 		data[v6][cnt[v6]] = (const uint8_t *)&keys[i];
 		idx[v6][cnt[v6]++] = i;
