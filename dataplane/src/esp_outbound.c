@@ -49,6 +49,9 @@ static inline __attribute__((always_inline)) uint16_t esp_outbound_tunnel(struct
 	uint64_t seq0 = reserved ? sa_seq_reserve(rt, n) : 0;
 
 	uint64_t used = 0;	/* sequence numbers given to packets, from seq0 + 1 */
+	/* counted in registers, stored once: through cnt the increments would be a load and store
+	 * per packet that the packet writes (char pointers, may alias) keep in memory */
+	uint64_t packets = 0, bytes = 0;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint32_t inner_len = rte_pktmbuf_pkt_len(m);
@@ -148,9 +151,11 @@ static inline __attribute__((always_inline)) uint16_t esp_outbound_tunnel(struct
 		w->sgl[k].num = 1;
 		op_mbuf[nop] = m;
 		op_pkt[nop++] = i;
-		cnt->packets++;
-		cnt->bytes += inner_len;
+		packets++;
+		bytes += inner_len;
 	}
+	cnt->packets += packets;
+	cnt->bytes += bytes;
 
 	if (reserved)
 		sa_seq_unreserve(rt, seq0, n, used);

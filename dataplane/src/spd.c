@@ -155,23 +155,41 @@ static void small_build(struct spd *spd, const struct esp_dp_policy *pol, const 
 	spd->nsmall[v6] = k;
 }
 
-/* {scanned rules, key} => the first rule's policy index + 1 that matches, 0 = none */
-static inline uint32_t small_match(const struct spd_rule *r, uint8_t n, const union acl_key *key, int v6)
+/* {scanned rules, key} => the first rule's policy index + 1 that matches, 0 = none. The
+ * address words are read one by one: copying the key into a 16-byte array first makes the
+ * vector load of it wait on the narrow stores (perf: 70 % of the scan). */
+static inline bool small_ports(const struct spd_rule *r, uint16_t sport, uint16_t dport)
 {
-	uint32_t src[4], dst[4];
-	uint16_t sport, dport;
-	unsigned words = v6 ? 4 : 1;
-	memcpy(src, v6 ? key->v6.src : key->v4.src, 4 * words);
-	memcpy(dst, v6 ? key->v6.dst : key->v4.dst, 4 * words);
-	sport = rte_be_to_cpu_16(v6 ? key->v6.sport : key->v4.sport);
-	dport = rte_be_to_cpu_16(v6 ? key->v6.dport : key->v4.dport);
-	uint8_t proto = key->v4.proto;	/* the first byte of either */
+	return sport >= r->sport_lo && sport <= r->sport_hi && dport >= r->dport_lo && dport <= r->dport_hi;
+}
+
+static inline uint32_t small_match4(const struct spd_rule *r, uint8_t n, const struct acl_key4 *key)
+{
+	uint32_t src, dst;
+	memcpy(&src, key->src, 4);
+	memcpy(&dst, key->dst, 4);
+	uint16_t sport = rte_be_to_cpu_16(key->sport), dport = rte_be_to_cpu_16(key->dport);
 	for (uint8_t k = 0; k < n; k++, r++) {
-		uint32_t diff = (uint32_t)((proto & r->proto_mask) ^ r->proto);
-		for (unsigned w = 0; w < words; w++)
-			diff |= ((src[w] & r->src_mask[w]) ^ r->src[w]) | ((dst[w] & r->dst_mask[w]) ^ r->dst[w]);
-		if (diff == 0 && sport >= r->sport_lo && sport <= r->sport_hi &&
-		    dport >= r->dport_lo && dport <= r->dport_hi)
+		uint32_t diff = (uint32_t)((key->proto & r->proto_mask) ^ r->proto) |
+				((src & r->src_mask[0]) ^ r->src[0]) | ((dst & r->dst_mask[0]) ^ r->dst[0]);
+		if (diff == 0 && small_ports(r, sport, dport))
+			return r->res;
+	}
+	return 0;
+}
+
+static inline uint32_t small_match6(const struct spd_rule *r, uint8_t n, const struct acl_key6 *key)
+{
+	uint16_t sport = rte_be_to_cpu_16(key->sport), dport = rte_be_to_cpu_16(key->dport);
+	for (uint8_t k = 0; k < n; k++, r++) {
+		uint32_t diff = (uint32_t)((key->proto & r->proto_mask) ^ r->proto);
+		for (unsigned w = 0; w < 4; w++) {
+			uint32_t src, dst;
+			memcpy(&src, key->src + 4 * w, 4);
+			memcpy(&dst, key->dst + 4 * w, 4);
+			diff |= ((src & r->src_mask[w]) ^ r->src[w]) | ((dst & r->dst_mask[w]) ^ r->dst[w]);
+		}
+		if (diff == 0 && small_ports(r, sport, dport))
 			return r->res;
 	}
 	return 0;
@@ -355,7 +373,8 @@ void spd_classify(const struct spd *spd, union acl_key *keys, const uint8_t *fam
 		if (!spd || family[i] == 0)
 			continue;
 		if (spd->nsmall[v6]) {
-			res[i] = small_match(spd->small[v6], spd->nsmall[v6], &keys[i], v6);
+			res[i] = v6 ? small_match6(spd->small[1], spd->nsmall[1], &keys[i].v6)
+				     : small_match4(spd->small[0], spd->nsmall[0], &keys[i].v4);
 			continue;
 		}
 		if (!spd->acl[v6])
