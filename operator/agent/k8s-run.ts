@@ -4,7 +4,8 @@
 // tunnels instead of all). Kubernetes access: in-cluster service account, else $KUBECONFIG.
 // `esplane agent` calls this with its TunnelProgrammer (strongSwan + XFRM + dataplane).
 // In dpdk mode it first reads its Node for the ports' per-node addresses and routes
-// (node-ports.ts); ESPLANE_NODE_PORTS_INTERVAL_MS sets how often it reads again (10 s).
+// (node-ports.ts), watches that Node, and reads it again every ESPLANE_NODE_PORTS_INTERVAL_MS
+// (60 s) in case the watch is down.
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../log/index.js';
 import { K8sAgent } from './k8s-agent.js';
@@ -50,9 +51,9 @@ export async function startNodePorts(file: PortsConfig, log: Logger, env: NodeJS
 	const { node } = k8sAgentEnv(env);
 	const kubeConfig = new KubeConfig();
 	kubeConfig.loadFromDefault();
-	const interval = Number(env['ESPLANE_NODE_PORTS_INTERVAL_MS'] ?? 10_000);
+	const interval = Number(env['ESPLANE_NODE_PORTS_INTERVAL_MS'] ?? 60_000);
 	if (!Number.isInteger(interval) || interval < 100) throw new AgentEnvError(`ESPLANE_NODE_PORTS_INTERVAL_MS: ${env['ESPLANE_NODE_PORTS_INTERVAL_MS']}, must be an integer >= 100`);
-	const watch = new NodePortsWatch({ api: kubeApi(kubeConfig), node, file, log: log.child({ part: 'node-ports' }), intervalMs: interval });
+	const watch = new NodePortsWatch({ api: kubeApi(kubeConfig), node, file, log: log.child({ part: 'node-ports' }), intervalMs: interval, kubeConfig });
 	await watch.first();
 	return watch;
 }

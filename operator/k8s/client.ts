@@ -30,7 +30,7 @@ export interface KubeApi {
 	mergePatchTunnel(namespace: string, name: string, patch: Record<string, unknown>): Promise<IPsecTunnel>;
 	getSecret(namespace: string, name: string): Promise<V1Secret>;
 	listSecrets(namespace?: string): Promise<KubeList<V1Secret>>;
-	listNodes(labelSelector?: string): Promise<KubeList<V1Node>>;
+	listNodes(labelSelector?: string, fieldSelector?: string): Promise<KubeList<V1Node>>;
 	getNode(name: string): Promise<V1Node>;
 	listLeases(namespace: string, labelSelector?: string): Promise<KubeList<V1Lease>>;
 	getLease(namespace: string, name: string): Promise<V1Lease>;
@@ -75,7 +75,7 @@ export function kubeApi(kubeConfig: KubeConfig): KubeApi {
 		jsonPatchTunnel: (namespace, name, ops) => call(() => custom.patchNamespacedCustomObject({ ...crd, namespace, name, body: ops }, json)),
 		getSecret: (namespace, name) => call(() => core.readNamespacedSecret({ namespace, name })),
 		listSecrets: (namespace) => call(() => (namespace ? core.listNamespacedSecret({ namespace }) : core.listSecretForAllNamespaces())),
-		listNodes: (labelSelector) => call(() => core.listNode(labelSelector ? { labelSelector } : {})),
+		listNodes: (labelSelector, fieldSelector) => call(() => core.listNode({ ...(labelSelector ? { labelSelector } : {}), ...(fieldSelector ? { fieldSelector } : {}) })),
 		getNode: (name) => call(() => core.readNode({ name })),
 		listLeases: (namespace, labelSelector) => call(() => coordination.listNamespacedLease({ namespace, ...(labelSelector ? { labelSelector } : {}) })),
 		getLease: (namespace, name) => call(() => coordination.readNamespacedLease({ namespace, name })),

@@ -23,6 +23,8 @@ export interface InformerOptions<T> {
 	path: string;
 	list: () => Promise<KubeList<T>>;
 	labelSelector?: string;
+	/** e.g. `metadata.name=gw-1`: one object of a cluster-wide collection (the list must apply it too) */
+	fieldSelector?: string;
 	/** Server-side watch timeout; the informer re-watches after it. Default 25 (below client-node's 30 s request timeout). */
 	watchTimeoutSeconds?: number;
 	/** Backoff after an error, doubled up to maxBackoffMs. */
@@ -158,6 +160,7 @@ export class Informer<T extends KubeObject> {
 				timeoutSeconds: this.#o.watchTimeoutSeconds ?? 25,
 			};
 			if (this.#o.labelSelector) params.labelSelector = this.#o.labelSelector;
+			if (this.#o.fieldSelector) params.fieldSelector = this.#o.fieldSelector;
 			this.stats.watches += 1;
 			const onEvent = (type: string, obj: T & { code?: number }): void => {
 				if (epoch !== this.#epoch) return;
