@@ -24,7 +24,6 @@ import { lcoreBusyTracker } from './lcore-busy.js';
 import { DpdkConfigError, isDpdkConfigError, parsePortsConfig, type PortsConfig } from './ports-config.js';
 import type { LcoreSample } from '../metrics/index.js';
 
-export { DpdkConfigError, isDpdkConfigError, parsePortsConfig } from './ports-config.js';
 
 export interface DpdkMode {
 	dataplane: KoffiDataplane;

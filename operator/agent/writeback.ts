@@ -44,19 +44,21 @@ export interface WritebackStats {
 	hardExpires: number;
 }
 
+/** {an SA's limits, its byte and packet counts} => the strongest limit they reach */
+function crossed(lft: XfrmSa['info']['lft'], bytes: bigint, packets: bigint): 'soft' | 'hard' | undefined {
+	const past = (limit: bigint, v: bigint) => limit !== XFRM_INF && v >= limit;
+	if (past(lft.hardByteLimit, bytes) || past(lft.hardPacketLimit, packets)) return 'hard';
+	if (past(lft.softByteLimit, bytes) || past(lft.softPacketLimit, packets)) return 'soft';
+	return undefined;
+}
+
 /**
  * {kernel SA as last seen} => the expire an earlier write-back (of this process or of one
  * killed before it: the dataplane host and its counters outlive agents) must already have
  * raised, since it wrote counters past that limit into the kernel in the same round. Raising it
  * again would make charon rekey a second time.
  */
-function raisedBefore(info: XfrmSa['info']): 'soft' | 'hard' | undefined {
-	const { lft, curlft } = info;
-	const past = (limit: bigint, v: bigint) => limit !== XFRM_INF && v >= limit;
-	if (past(lft.hardByteLimit, curlft.bytes) || past(lft.hardPacketLimit, curlft.packets)) return 'hard';
-	if (past(lft.softByteLimit, curlft.bytes) || past(lft.softPacketLimit, curlft.packets)) return 'soft';
-	return undefined;
-}
+const raisedBefore = (info: XfrmSa['info']) => crossed(info.lft, info.curlft.bytes, info.curlft.packets);
 
 export class XfrmWriteback {
 	readonly stats: WritebackStats = { rounds: 0, limitChecks: 0, written: 0, failed: 0, softExpires: 0, hardExpires: 0 };
@@ -113,12 +115,10 @@ export class XfrmWriteback {
 			const ds = this.o.mirror.lookup(k);
 			if (!ds) continue;
 			liveSas.add(ds.entry.key);
-			const lft = ds.entry.sa.info.lft;
-			const over = (limit: bigint) => limit !== XFRM_INF && (c.bytes >= limit);
-			const overP = (limit: bigint) => limit !== XFRM_INF && (c.packets >= limit);
+			// an expire goes up once per level: soft, then hard (a hard crossing first raises hard alone)
 			const was = this.expired.get(ds.entry.key) ?? raisedBefore(ds.entry.sa.info);
-			const raise = was !== 'hard' && (over(lft.hardByteLimit) || overP(lft.hardPacketLimit)) ? 'hard'
-				: !was && (over(lft.softByteLimit) || overP(lft.softPacketLimit)) ? 'soft' : undefined;
+			const now = crossed(ds.entry.sa.info.lft, c.bytes, c.packets);
+			const raise = now === 'hard' ? (was === 'hard' ? undefined : 'hard') : now === 'soft' && !was ? 'soft' : undefined;
 			if (o.onlyLimits && !raise) continue;
 			const sig = `${c.packets}|${c.bytes}|${c.seq}|${c.lastUsed}|${c.replayBitmap?.join(',') ?? ''}`;
 			const before = this.last.get(k);

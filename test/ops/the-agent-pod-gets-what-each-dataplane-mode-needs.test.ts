@@ -9,7 +9,7 @@
 import test from 'ava';
 import { find, render } from './helm.js';
 import type { K8sObject } from './helm.js';
-import { parsePortsConfig } from '../../operator/agent/dpdk-mode.js';
+import { parsePortsConfig } from '../../operator/agent/ports-config.js';
 
 type Resources = { requests?: Record<string, string>; limits?: Record<string, string> };
 type Container = {
